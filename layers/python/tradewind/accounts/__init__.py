@@ -1,0 +1,1 @@
+"""Accounts: users, password logins, rotating refresh-token sessions, API keys and login throttling."""

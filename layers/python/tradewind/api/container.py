@@ -1,0 +1,68 @@
+"""The composition root: builds the services the routes use from the validated settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tradewind.accounts.credentials import allow_reserved_email_domains
+from tradewind.accounts.dynamodb import DynamoAccountsRepository
+from tradewind.accounts.service import AccountService, LoginThrottle
+from tradewind.accounts.tokens import AccessTokenIssuer
+from tradewind.aws.secrets import SecretValue
+from tradewind.chains.registry import ChainRegistry
+from tradewind.config import ApiSettings
+from tradewind.health.probes import ChainProbe, DynamoTableProbe, KmsKeyProbe, Probe
+from tradewind.health.service import HealthService
+from tradewind.storage.accounts_table import bind_accounts_table
+from tradewind.wallets.dynamodb import DynamoWalletsRepository
+from tradewind.wallets.service import WalletService
+
+
+def utc_now() -> datetime:
+    """The service clock."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the API's routes depend on."""
+
+    settings: ApiSettings
+    chains: ChainRegistry
+    accounts: AccountService
+    wallets: WalletService
+    health: HealthService
+
+
+def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_now) -> Services:
+    """Wire the real adapters; nothing here talks to AWS until a request needs it."""
+    if settings.stage == "local":
+        allow_reserved_email_domains("local")  # the local demo account is demo@tradewind.local
+    bind_accounts_table(settings.accounts_table)
+    chains = ChainRegistry.select(settings.active_chains, settings.rpc_urls)
+    access_tokens = AccessTokenIssuer(
+        SecretValue(settings.jwt_secret_id, max_age=settings.secret_cache_s),
+        ttl=timedelta(seconds=settings.access_token_ttl_s),
+        clock=clock,
+    )
+    accounts = AccountService(
+        DynamoAccountsRepository(),
+        access_tokens,
+        refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_s),
+        throttle=LoginThrottle(max_failures=settings.login_max_attempts, window_s=settings.login_window_s),
+        clock=clock,
+    )
+    probes: list[Probe] = [
+        DynamoTableProbe(settings.accounts_table),
+        KmsKeyProbe(settings.signer_key_id),
+        *(ChainProbe(chain, settings.rpc_timeout_s) for chain in chains),
+    ]
+    return Services(
+        settings=settings,
+        chains=chains,
+        accounts=accounts,
+        wallets=WalletService(DynamoWalletsRepository(), chains, clock),
+        health=HealthService(probes),
+    )

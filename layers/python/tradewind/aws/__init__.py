@@ -1,0 +1,1 @@
+"""Adapters to AWS services that are not behind PynamoDB."""

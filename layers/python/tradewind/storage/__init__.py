@@ -1,0 +1,1 @@
+"""DynamoDB plumbing shared by the contexts that keep their items in the same table."""

@@ -1,0 +1,1 @@
+"""Watched wallets: addresses on active chains whose holdings a user follows."""

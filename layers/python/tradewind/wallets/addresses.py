@@ -1,0 +1,29 @@
+"""EVM address validation with the EIP-55 checksum, without importing web3 or eth_utils (cold start)."""
+
+from __future__ import annotations
+
+import re
+
+from Crypto.Hash import keccak
+
+from tradewind.errors import InvalidInput
+
+_HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+
+
+def to_checksum_address(address: str) -> str:
+    """The EIP-55 mixed-case form of a 20-byte hex address."""
+    lower = address[2:].lower()
+    digest = keccak.new(digest_bits=256, data=lower.encode()).hexdigest()
+    return "0x" + "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(lower))
+
+
+def validate_address(address: str) -> str:
+    """The checksummed address; a mixed-case input must already carry a valid checksum."""
+    if not _HEX_ADDRESS.match(address):
+        raise InvalidInput("address must be 0x followed by 40 hexadecimal digits", field="address")
+    body = address[2:]
+    checksummed = to_checksum_address(address)
+    if body != body.lower() and body != body.upper() and address != checksummed:
+        raise InvalidInput("address has an invalid EIP-55 checksum", field="address")
+    return checksummed

@@ -1,0 +1,115 @@
+"""In-memory implementations of the project's own repository ports, for unit tests of pure logic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tradewind.accounts.models import ApiKey, ApiKeyRecord, RefreshTokenRecord, SessionFamily, UserRecord
+from tradewind.errors import Conflict
+from tradewind.wallets.models import Wallet
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class InMemoryAccountsRepository:
+    """AccountsRepository over dicts, keeping the same invariants as the DynamoDB one."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, UserRecord] = {}
+        self.emails: dict[str, str] = {}
+        self.sessions: dict[str, SessionFamily] = {}
+        self.tokens: dict[str, RefreshTokenRecord] = {}
+        self.api_keys: dict[str, ApiKeyRecord] = {}
+        self.failures: dict[tuple[str, datetime], int] = {}
+
+    def create_user(self, user: UserRecord) -> None:
+        if user.email in self.emails:
+            raise Conflict("an account with this email already exists")
+        self.emails[user.email] = user.id
+        self.users[user.id] = user
+
+    def get_user(self, user_id: str) -> UserRecord | None:
+        return self.users.get(user_id)
+
+    def find_user_by_email(self, email: str) -> UserRecord | None:
+        user_id = self.emails.get(email)
+        return self.users.get(user_id) if user_id else None
+
+    def create_session(self, session: SessionFamily, first_token: RefreshTokenRecord) -> None:
+        self.sessions[session.id] = session
+        self.tokens[first_token.id] = first_token
+
+    def get_session(self, session_id: str) -> SessionFamily | None:
+        return self.sessions.get(session_id)
+
+    def get_refresh_token(self, token_id: str) -> RefreshTokenRecord | None:
+        return self.tokens.get(token_id)
+
+    def rotate_refresh_token(self, used: RefreshTokenRecord, replacement: RefreshTokenRecord) -> bool:
+        current = self.tokens.get(used.id)
+        session = self.sessions.get(used.family_id)
+        if current is None or current.used or session is None or session.revoked:
+            return False
+        self.tokens[used.id] = current.model_copy(update={"used": True})
+        self.tokens[replacement.id] = replacement
+        return True
+
+    def revoke_session(self, session_id: str) -> None:
+        if session_id in self.sessions:
+            self.sessions[session_id] = self.sessions[session_id].model_copy(update={"revoked": True})
+
+    def create_api_key(self, key: ApiKeyRecord) -> None:
+        self.api_keys[key.id] = key
+
+    def list_api_keys(self, user_id: str) -> list[ApiKey]:
+        owned = [key for key in self.api_keys.values() if key.user_id == user_id]
+        return [ApiKey.model_validate(key.model_dump()) for key in sorted(owned, key=lambda k: k.created_at)]
+
+    def get_api_key(self, key_id: str) -> ApiKeyRecord | None:
+        return self.api_keys.get(key_id)
+
+    def delete_api_key(self, user_id: str, key_id: str) -> bool:
+        key = self.api_keys.get(key_id)
+        if key is None or key.user_id != user_id:
+            return False
+        del self.api_keys[key_id]
+        return True
+
+    def failed_logins(self, email: str, window_start: datetime) -> int:
+        return self.failures.get((email, window_start), 0)
+
+    def record_failed_login(self, email: str, window_start: datetime, expires_at: datetime) -> int:
+        self.failures[(email, window_start)] = self.failures.get((email, window_start), 0) + 1
+        return self.failures[(email, window_start)]
+
+
+class InMemoryWalletsRepository:
+    """WalletsRepository over a dict."""
+
+    def __init__(self) -> None:
+        self.wallets: dict[str, dict[str, Wallet]] = {}
+
+    def add(self, user_id: str, wallet: Wallet) -> None:
+        owned = self.wallets.setdefault(user_id, {})
+        if any(
+            w.chain == wallet.chain and w.address.lower() == wallet.address.lower() for w in owned.values()
+        ):
+            raise Conflict("this address is already watched on this chain")
+        owned[wallet.id] = wallet
+
+    def list(self, user_id: str) -> list[Wallet]:
+        return sorted(self.wallets.get(user_id, {}).values(), key=lambda w: w.created_at)
+
+    def remove(self, user_id: str, wallet_id: str) -> bool:
+        return self.wallets.get(user_id, {}).pop(wallet_id, None) is not None

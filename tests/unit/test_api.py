@@ -1,0 +1,218 @@
+"""The API's HTTP contract (status codes, problem+json, scopes, isolation) on in-memory services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.unit.memory import FakeClock, InMemoryAccountsRepository, InMemoryWalletsRepository
+from tradewind.accounts.service import AccountService, LoginThrottle
+from tradewind.accounts.tokens import AccessTokenIssuer
+from tradewind.api.app import create_app
+from tradewind.api.container import Services
+from tradewind.chains.registry import ChainRegistry
+from tradewind.config import ApiSettings
+from tradewind.errors import DependencyUnavailable
+from tradewind.health.service import HealthService
+from tradewind.wallets.service import WalletService
+
+PASSWORD = "correct-horse-1"
+ADDRESS = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+
+
+class _Probe:
+    def __init__(self, name: str, up: bool) -> None:
+        self.name = name
+        self.up = up
+
+    def check(self) -> None:
+        if not self.up:
+            raise DependencyUnavailable("connection refused", dependency=self.name)
+
+
+@pytest.fixture
+def probes() -> list[_Probe]:
+    return [_Probe("dynamodb", up=True), _Probe("chain:local-l1", up=True)]
+
+
+@pytest.fixture
+def client(probes: list[_Probe]) -> Iterator[TestClient]:
+    clock = FakeClock()
+    settings = ApiSettings(accounts_table="unused", jwt_secret_id="unused", signer_key_id="unused")
+    chains = ChainRegistry.select(["local-l1", "local-l2"])
+    accounts = AccountService(
+        InMemoryAccountsRepository(),
+        AccessTokenIssuer(lambda: "k" * 64, ttl=timedelta(minutes=15), clock=clock),
+        refresh_ttl=timedelta(days=1),
+        throttle=LoginThrottle(max_failures=3, window_s=60),
+        clock=clock,
+    )
+    services = Services(
+        settings=settings,
+        chains=chains,
+        accounts=accounts,
+        wallets=WalletService(InMemoryWalletsRepository(), chains, clock),
+        health=HealthService(probes),
+    )
+    with TestClient(create_app(services=services), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def _session(client: TestClient, email: str = "alice@example.com") -> dict[str, str]:
+    client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
+    tokens = client.post("/v1/auth/login", json={"email": email, "password": PASSWORD}).json()
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def _assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["request_id"] == response.headers["X-Request-Id"]
+    assert {"type", "title", "detail", "instance", "code"} <= body.keys()
+    return body
+
+
+def test_validation_errors_list_every_offending_field(client: TestClient) -> None:
+    response = client.post("/v1/auth/register", json={"email": 42, "pasword": "x"})
+    body = _assert_problem(response, 422)
+    fields = {error["field"] for error in body["errors"]}
+    assert fields == {"email", "password", "pasword"}
+
+
+def test_domain_validation_uses_the_same_shape(client: TestClient) -> None:
+    response = client.post("/v1/auth/register", json={"email": "alice@example.com", "password": "short"})
+    body = _assert_problem(response, 422)
+    assert body["errors"][0]["field"] == "password"
+
+
+def test_register_then_duplicate(client: TestClient) -> None:
+    created = client.post("/v1/auth/register", json={"email": "alice@example.com", "password": PASSWORD})
+    assert created.status_code == 201
+    assert set(created.json()) == {"id", "email", "created_at"}
+    duplicate = client.post("/v1/auth/register", json={"email": "ALICE@example.com", "password": PASSWORD})
+    _assert_problem(duplicate, 409)
+
+
+def test_login_failures_look_identical(client: TestClient) -> None:
+    client.post("/v1/auth/register", json={"email": "alice@example.com", "password": PASSWORD})
+    wrong = client.post("/v1/auth/login", json={"email": "alice@example.com", "password": "nope-nope-1"})
+    unknown = client.post("/v1/auth/login", json={"email": "bob@example.com", "password": PASSWORD})
+    for response in (wrong, unknown):
+        _assert_problem(response, 401)
+    strip = ("request_id",)
+    assert {k: v for k, v in wrong.json().items() if k not in strip} == {
+        k: v for k, v in unknown.json().items() if k not in strip
+    }
+
+
+def test_login_throttle_sends_retry_after(client: TestClient) -> None:
+    client.post("/v1/auth/register", json={"email": "alice@example.com", "password": PASSWORD})
+    for _ in range(3):
+        client.post("/v1/auth/login", json={"email": "alice@example.com", "password": "nope-nope-1"})
+    response = client.post("/v1/auth/login", json={"email": "alice@example.com", "password": PASSWORD})
+    _assert_problem(response, 429)
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+
+
+def test_request_id_is_echoed_when_supplied(client: TestClient) -> None:
+    response = client.get("/v1/me", headers={"X-Request-Id": "trace-123"})
+    assert _assert_problem(response, 401)["request_id"] == "trace-123"
+
+
+def test_unknown_route_is_a_problem(client: TestClient) -> None:
+    _assert_problem(client.get("/v1/nowhere"), 404)
+
+
+def test_unexpected_errors_never_leak_a_trace(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*_: Any) -> None:
+        raise RuntimeError("secret internals at /srv/app.py line 12")
+
+    monkeypatch.setattr(AccountService, "get_user", explode)
+    response = client.get("/v1/me", headers=_session(client))
+    body = _assert_problem(response, 500)
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text
+    assert body["code"] == "internal_error"
+
+
+def test_api_key_scopes_are_enforced(client: TestClient) -> None:
+    session = _session(client)
+    reader = client.post("/v1/api-keys", json={"name": "bot", "scopes": ["read"]}, headers=session).json()
+    as_key = {"X-API-Key": reader["secret"]}
+    assert client.get("/v1/me", headers=as_key).json()["auth"] == "api_key"
+    assert client.get("/v1/wallets", headers=as_key).status_code == 200
+    _assert_problem(
+        client.post("/v1/wallets", json={"chain": "local-l1", "address": ADDRESS}, headers=as_key), 403
+    )
+    # Managing keys needs a user session, whatever the key's scopes.
+    _assert_problem(client.get("/v1/api-keys", headers=as_key), 403)
+    _assert_problem(client.post("/v1/api-keys", json={"name": "x", "scopes": ["read"]}, headers=as_key), 403)
+
+
+def test_api_key_listing_never_shows_secrets(client: TestClient) -> None:
+    session = _session(client)
+    created = client.post("/v1/api-keys", json={"name": "bot", "scopes": ["read", "trade"]}, headers=session)
+    assert created.status_code == 201
+    listed = client.get("/v1/api-keys", headers=session)
+    assert created.json()["secret"] not in listed.text
+    assert [item["id"] for item in listed.json()["items"]] == [created.json()["id"]]
+    assert client.delete(f"/v1/api-keys/{created.json()['id']}", headers=session).status_code == 204
+    _assert_problem(client.get("/v1/me", headers={"X-API-Key": created.json()["secret"]}), 401)
+
+
+def test_unknown_scope_is_a_validation_error(client: TestClient) -> None:
+    response = client.post(
+        "/v1/api-keys", json={"name": "bot", "scopes": ["admin"]}, headers=_session(client)
+    )
+    assert _assert_problem(response, 422)["errors"][0]["field"].startswith("scopes")
+
+
+def test_wallets_are_private_to_their_owner(client: TestClient) -> None:
+    alice, mallory = _session(client), _session(client, "mallory@example.com")
+    wallet = client.post(
+        "/v1/wallets", json={"chain": "local-l2", "address": ADDRESS, "label": "cold"}, headers=alice
+    )
+    assert wallet.status_code == 201
+    assert client.get("/v1/wallets", headers=mallory).json()["items"] == []
+    _assert_problem(client.delete(f"/v1/wallets/{wallet.json()['id']}", headers=mallory), 404)
+    assert client.delete(f"/v1/wallets/{wallet.json()['id']}", headers=alice).status_code == 204
+    assert client.get("/v1/wallets", headers=alice).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"chain": "ethereum", "address": ADDRESS}, "chain"),
+        ({"chain": "local-l1", "address": "0x1234"}, "address"),
+        ({"chain": "local-l1", "address": ADDRESS[:-1] + "D"}, "address"),
+    ],
+)
+def test_wallet_input_is_checked(client: TestClient, payload: dict[str, str], field: str) -> None:
+    body = _assert_problem(client.post("/v1/wallets", json=payload, headers=_session(client)), 422)
+    assert body["errors"][0]["field"] == field
+
+
+def test_chains_lists_the_active_ones(client: TestClient) -> None:
+    items = client.get("/v1/chains").json()["items"]
+    assert [(c["key"], c["chain_id"], c["native_symbol"]) for c in items] == [
+        ("local-l1", 31337, "ETH"),
+        ("local-l2", 31338, "ETH"),
+    ]
+
+
+def test_health_names_the_failed_dependency(client: TestClient, probes: list[_Probe]) -> None:
+    assert client.get("/health").status_code == 200
+    probes[1].up = False
+    body = _assert_problem(client.get("/health"), 503)
+    assert body["failed"] == ["chain:local-l1"]
+
+
+def test_openapi_documents_both_auth_schemes(client: TestClient) -> None:
+    schemes = client.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert {"HTTPBearer", "APIKeyHeader"} <= schemes.keys()
