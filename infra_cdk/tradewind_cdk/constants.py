@@ -1,0 +1,98 @@
+"""Names, construct ids, output ids and limits shared by the stack, its constructs and its tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+REPO_ROOT: Final = Path(__file__).resolve().parents[2]
+FUNCTIONS_DIR: Final = REPO_ROOT / "functions"
+# The shared package asset: `layers/python/tradewind` lands at /opt/python/tradewind in Lambda.
+SHARED_LAYER_DIR: Final = REPO_ROOT / "layers"
+DEPENDENCIES_LAYER_DIR: Final = SHARED_LAYER_DIR / "dependencies"
+DEPENDENCIES_REQUIREMENTS: Final = "requirements.txt"
+# .gitignore syntax (assets use IgnoreMode.GIT): a leading "/" anchors at the asset root.
+ASSET_EXCLUDES: Final = ("__pycache__/", "*.pyc", ".pytest_cache/", ".mypy_cache/")
+
+STACK_NAME_PREFIX: Final = "Tradewind"
+PRODUCTION_STAGE: Final = "prod"
+LOCAL_STAGE: Final = "local"
+STAGES: Final = (LOCAL_STAGE, "dev", PRODUCTION_STAGE)
+
+# Lambda runs the interpreter the tests run (the machine's Python 3.11), so both see the same code.
+PYTHON_VERSION: Final = "3.11"
+# Wheel platforms the python3.11 runtime (Amazon Linux 2, glibc 2.26) can load. manylinux2014 alone
+# is not enough: argon2-cffi-bindings 26.x ships manylinux_2_26 wheels only.
+LAMBDA_PLATFORMS: Final = ("manylinux2014_x86_64", "manylinux_2_26_x86_64")
+
+# Powertools
+METRICS_NAMESPACE: Final = "Tradewind"
+API_SERVICE_NAME: Final = "tradewind-api"
+
+# Chains the API serves: two anvil chains locally, the public networks everywhere else.
+LOCAL_CHAINS: Final = ("local-l1", "local-l2")
+PUBLIC_CHAINS: Final = ("ethereum", "arbitrum", "optimism", "base", "polygon")
+
+# Environment variable names read by tradewind.config (prefix TRADEWIND_).
+ENV_STAGE: Final = "TRADEWIND_STAGE"
+ENV_ACCOUNTS_TABLE: Final = "TRADEWIND_ACCOUNTS_TABLE"
+ENV_JWT_SECRET_ID: Final = "TRADEWIND_JWT_SECRET_ID"  # noqa: S105 - a variable name, not a secret
+ENV_SIGNER_KEY_ID: Final = "TRADEWIND_SIGNER_KEY_ID"
+ENV_ACTIVE_CHAINS: Final = "TRADEWIND_ACTIVE_CHAINS"
+
+# Construct ids
+DATA_ID: Final = "Data"
+ACCOUNTS_TABLE_ID: Final = "AccountsTable"
+IDEMPOTENCY_TABLE_ID: Final = "IdempotencyTable"
+SECRETS_ID: Final = "Secrets"
+JWT_SIGNING_KEY_ID: Final = "JwtSigningKey"
+SIGNER_ID: Final = "Signer"
+SIGNER_KEY_ID: Final = "SignerKey"
+LAYERS_ID: Final = "Layers"
+API_ID: Final = "Api"
+API_FUNCTION_ID: Final = "ApiFunction"
+REST_API_ID: Final = "RestApi"
+
+# DynamoDB attribute names
+PARTITION_KEY: Final = "pk"
+SORT_KEY: Final = "sk"
+TTL_ATTRIBUTE: Final = "expires_at"
+GSI1_NAME: Final = "gsi1"
+GSI1_PARTITION_KEY: Final = "gsi1pk"
+GSI1_SORT_KEY: Final = "gsi1sk"
+# Powertools' DynamoDBPersistenceLayer defaults
+IDEMPOTENCY_KEY: Final = "id"
+IDEMPOTENCY_TTL_ATTRIBUTE: Final = "expiration"
+
+JWT_SECRET_LENGTH: Final = 64
+
+# API Gateway stage throttling, per stage (all clients together)
+API_THROTTLE_RATE_LIMIT: Final = 50
+API_THROTTLE_BURST_LIMIT: Final = 100
+API_MEMORY_MB: Final = 512
+# API Gateway's integration timeout is 29 s; the function must not outlive the request.
+API_TIMEOUT_S: Final = 29
+
+# CfnOutput ids: stable, the local cloud and the tests look them up.
+OUTPUT_API_URL: Final = "ApiUrl"
+OUTPUT_API_FUNCTION_NAME: Final = "ApiFunctionName"
+OUTPUT_ACCOUNTS_TABLE_NAME: Final = "AccountsTableName"
+OUTPUT_IDEMPOTENCY_TABLE_NAME: Final = "IdempotencyTableName"
+OUTPUT_JWT_SECRET_NAME: Final = "JwtSecretName"  # noqa: S105 - an output id, not a secret
+OUTPUT_SIGNER_KEY_ID: Final = "SignerKeyId"
+OUTPUT_SIGNER_KEY_ALIAS: Final = "SignerKeyAlias"
+
+
+def stack_name(stage: str) -> str:
+    """The CloudFormation stack name of a stage, e.g. ``Tradewind-local``."""
+    return f"{STACK_NAME_PREFIX}-{stage}"
+
+
+def jwt_secret_name(stage: str) -> str:
+    """The Secrets Manager name of the JWT signing key of a stage."""
+    return f"tradewind/{stage}/jwt-signing-key"
+
+
+def signer_key_alias(stage: str) -> str:
+    """The KMS alias of the service's signing key of a stage."""
+    return f"alias/tradewind-{stage}-signer"

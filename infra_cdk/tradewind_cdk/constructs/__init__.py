@@ -1,0 +1,1 @@
+"""The building blocks of the Tradewind stack, one construct per module."""

@@ -1,0 +1,67 @@
+"""The Tradewind stack: composes the constructs and publishes the outputs the local cloud looks up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from tradewind_cdk.constants import (
+    API_ID,
+    DATA_ID,
+    LAYERS_ID,
+    OUTPUT_ACCOUNTS_TABLE_NAME,
+    OUTPUT_API_FUNCTION_NAME,
+    OUTPUT_API_URL,
+    OUTPUT_IDEMPOTENCY_TABLE_NAME,
+    OUTPUT_JWT_SECRET_NAME,
+    OUTPUT_SIGNER_KEY_ALIAS,
+    OUTPUT_SIGNER_KEY_ID,
+    SECRETS_ID,
+    SIGNER_ID,
+)
+from tradewind_cdk.constructs.api import Api
+from tradewind_cdk.constructs.data import DataStore
+from tradewind_cdk.constructs.layers import SharedLayers
+from tradewind_cdk.constructs.secrets import Secrets
+from tradewind_cdk.constructs.signer import Signer
+from tradewind_cdk.stage import StageSettings
+
+
+class TradewindStack(Stack):
+    """Every resource of one stage."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: StageSettings, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.settings = settings
+        self.data = DataStore(self, DATA_ID, settings=settings)
+        self.secrets = Secrets(self, SECRETS_ID, settings=settings)
+        self.signer = Signer(self, SIGNER_ID, settings=settings)
+        self.layers = SharedLayers(self, LAYERS_ID, settings=settings)
+        self.api = Api(
+            self,
+            API_ID,
+            settings=settings,
+            layers=self.layers.all,
+            accounts_table=self.data.accounts_table,
+            jwt_secret=self.secrets.jwt_secret,
+            jwt_secret_name=self.secrets.jwt_secret_name,
+            signer=self.signer,
+        )
+        self._add_outputs()
+
+    def _add_outputs(self) -> None:
+        outputs = {
+            OUTPUT_API_URL: self.api.rest_api.url,
+            OUTPUT_API_FUNCTION_NAME: self.api.handler.function.function_name,
+            OUTPUT_ACCOUNTS_TABLE_NAME: self.data.accounts_table.table_name,
+            OUTPUT_IDEMPOTENCY_TABLE_NAME: self.data.idempotency_table.table_name,
+            OUTPUT_JWT_SECRET_NAME: self.secrets.jwt_secret_name,
+            OUTPUT_SIGNER_KEY_ID: self.signer.key.key_id,
+            OUTPUT_SIGNER_KEY_ALIAS: self.signer.alias_name,
+        }
+        for output_id, value in outputs.items():
+            CfnOutput(self, output_id, value=value)
