@@ -1,0 +1,124 @@
+"""The foreground runner behind ``make run``: local cloud up, API served with uvicorn, all down on Ctrl-C."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from localcloud.cloud import LocalCloud, LocalCloudConfig
+from localcloud.errors import PortInUse
+from localcloud.ports import ensure_free
+
+logger = logging.getLogger("localcloud")
+
+EXIT_PORT_IN_USE = 2
+
+
+class RunnerSettings(BaseSettings):
+    """What ``make run`` reads from the environment (``TRADEWIND_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="TRADEWIND_", extra="ignore")
+
+    aws_port: int = 5000
+    l1_port: int = 8545
+    l2_port: int = 8546
+    api_port: int = 8000
+    api_host: str = "127.0.0.1"
+    work_dir: Path = Path(".localcloud")
+    demo_email: str = "demo@tradewind.local"
+    demo_password: str = "tradewind-demo"  # noqa: S105 - the documented local demo login
+
+
+def _optional(module_name: str, attribute: str) -> Callable[..., Any] | None:
+    """``module:attribute`` if the module exists yet, else None."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name is None or not module_name.startswith(e.name):
+            raise
+        return None
+    function: Callable[..., Any] = getattr(module, attribute)
+    return function
+
+
+def _summary(settings: RunnerSettings, cloud: LocalCloud) -> str:
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    lines = [
+        "",
+        "Tradewind is running locally",
+        f"  API            {api}",
+        f"  API docs       {api}/docs",
+        f"  OpenAPI        {api}/openapi.json",
+        f"  AWS endpoint   {cloud.endpoint_url}",
+    ]
+    lines += [f"  {c.key:<14} {c.name}, chain id {c.chain_id}, RPC {c.rpc_url}" for c in cloud.chains]
+    lines += [
+        f"  Demo login     {settings.demo_email} / {settings.demo_password}",
+        "  Ctrl-C stops everything.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _serve(settings: RunnerSettings, cloud: LocalCloud) -> None:
+    """Apply the API function's environment, create the demo account, serve the API until interrupted."""
+    os.environ.update(cloud.function_environment())
+    ensure_demo_account = _optional("localcloud.demo", "ensure_demo_account")
+    create_app = _optional("tradewind.api.app", "create_app")
+    if ensure_demo_account is None or create_app is None:
+        # Until the API package and the demo bootstrap exist, the runner serves the cloud only.
+        logger.warning(
+            "tradewind.api.app or localcloud.demo is missing: serving the local cloud without the API"
+        )
+        print(_summary(settings, cloud), flush=True)
+        _wait_for_interrupt()
+        return
+    ensure_demo_account(dict(os.environ))
+    import uvicorn  # noqa: PLC0415 - only the runner needs it
+
+    server = uvicorn.Server(uvicorn.Config(create_app(), host=settings.api_host, port=settings.api_port))
+    print(_summary(settings, cloud), flush=True)
+    # uvicorn installs its own SIGINT/SIGTERM handlers and returns once they fire.
+    server.run()
+
+
+def _wait_for_interrupt() -> None:
+    """Block until SIGINT or SIGTERM."""
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    stopped.wait()
+
+
+def run() -> int:
+    """Start everything, serve until Ctrl-C or SIGTERM, stop everything; the process exit status."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = RunnerSettings()
+    config = LocalCloudConfig(
+        aws_port=settings.aws_port,
+        l1_port=settings.l1_port,
+        l2_port=settings.l2_port,
+        work_dir=settings.work_dir,
+    )
+    cloud = LocalCloud(config)
+    try:
+        ensure_free(settings.api_host, settings.api_port, "TRADEWIND_API_PORT")
+        cloud.start()
+        _serve(settings, cloud)
+    except PortInUse as e:
+        print(e, file=sys.stderr)
+        return EXIT_PORT_IN_USE
+    except KeyboardInterrupt:
+        pass
+    finally:
+        cloud.stop()
+    return 0
