@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
-import signal
 import sys
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,18 +33,6 @@ class RunnerSettings(BaseSettings):
     demo_password: str = "tradewind-demo"  # noqa: S105 - the documented local demo login
 
 
-def _optional(module_name: str, attribute: str) -> Callable[..., Any] | None:
-    """``module:attribute`` if the module exists yet, else None."""
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name is None or not module_name.startswith(e.name):
-            raise
-        return None
-    function: Callable[..., Any] = getattr(module, attribute)
-    return function
-
-
 def _summary(settings: RunnerSettings, cloud: LocalCloud) -> str:
     api = f"http://{settings.api_host}:{settings.api_port}"
     lines = [
@@ -70,38 +53,30 @@ def _summary(settings: RunnerSettings, cloud: LocalCloud) -> str:
 
 
 def _serve(settings: RunnerSettings, cloud: LocalCloud) -> None:
-    """Apply the API function's environment, create the demo account, serve the API until interrupted."""
+    """Configure the API as its Lambda function is, seed the demo account, serve until interrupted."""
     os.environ.update(cloud.function_environment())
-    ensure_demo_account = _optional("localcloud.demo", "ensure_demo_account")
-    create_app = _optional("tradewind.api.app", "create_app")
-    if ensure_demo_account is None or create_app is None:
-        # Until the API package and the demo bootstrap exist, the runner serves the cloud only.
-        logger.warning(
-            "tradewind.api.app or localcloud.demo is missing: serving the local cloud without the API"
-        )
-        print(_summary(settings, cloud), flush=True)
-        _wait_for_interrupt()
-        return
-    ensure_demo_account(dict(os.environ))
     import uvicorn  # noqa: PLC0415 - only the runner needs it
 
-    server = uvicorn.Server(uvicorn.Config(create_app(), host=settings.api_host, port=settings.api_port))
+    from tradewind.api.app import create_app  # noqa: PLC0415
+    from tradewind.api.container import build_services  # noqa: PLC0415
+    from tradewind.config import ApiSettings  # noqa: PLC0415
+
+    services = build_services(ApiSettings())
+    services.accounts.ensure_user(settings.demo_email, settings.demo_password)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(services=services), host=settings.api_host, port=settings.api_port)
+    )
     print(_summary(settings, cloud), flush=True)
     # uvicorn installs its own SIGINT/SIGTERM handlers and returns once they fire.
     server.run()
 
 
-def _wait_for_interrupt() -> None:
-    """Block until SIGINT or SIGTERM."""
-    stopped = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopped.set())
-    stopped.wait()
-
-
 def run() -> int:
     """Start everything, serve until Ctrl-C or SIGTERM, stop everything; the process exit status."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Per-request chatter from the SDKs would bury the summary and the API's own logs.
+    for noisy in ("httpx", "botocore", "pynamodb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = RunnerSettings()
     config = LocalCloudConfig(
         aws_port=settings.aws_port,

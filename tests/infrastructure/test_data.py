@@ -7,7 +7,7 @@ from aws_cdk.assertions import Match, Template
 from tests.infrastructure.templates import output_ref
 
 
-def test_accounts_table_is_a_pay_per_request_single_table_with_ttl_gsi_and_pitr(
+def test_accounts_table_is_a_pay_per_request_single_table_with_ttl_and_pitr(
     local_template: Template,
 ) -> None:
     # Given the local template
@@ -15,7 +15,7 @@ def test_accounts_table_is_a_pay_per_request_single_table_with_ttl_gsi_and_pitr(
     accounts_id = output_ref(local_template, "AccountsTableName")
     accounts = local_template.find_resources("AWS::DynamoDB::Table")[accounts_id]
 
-    # Then it has the single-table key schema, TTL, one GSI, PITR, on-demand billing and no fixed name
+    # Then it has the single-table key schema, TTL, PITR, on-demand billing and no fixed name
     assert accounts["Properties"] == {
         "KeySchema": [
             {"AttributeName": "pk", "KeyType": "HASH"},
@@ -24,22 +24,10 @@ def test_accounts_table_is_a_pay_per_request_single_table_with_ttl_gsi_and_pitr(
         "AttributeDefinitions": [
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "gsi1pk", "AttributeType": "S"},
-            {"AttributeName": "gsi1sk", "AttributeType": "S"},
         ],
         "BillingMode": "PAY_PER_REQUEST",
         "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-        "GlobalSecondaryIndexes": [
-            {
-                "IndexName": "gsi1",
-                "KeySchema": [
-                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
     }
 
 

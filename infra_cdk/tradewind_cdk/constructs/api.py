@@ -10,7 +10,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
-from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
+from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from tradewind_cdk.constants import (
@@ -32,8 +32,6 @@ from tradewind_cdk.constructs.function import TradewindFunction
 from tradewind_cdk.constructs.signer import Signer
 from tradewind_cdk.stage import StageSettings
 
-# cdk-nag's rendering of "<accounts table ARN>/index/*", whatever the table's logical id hash is.
-_ACCOUNTS_TABLE_INDEXES = r"/^Resource::<\w*AccountsTable[0-9A-F]{8}\.Arn>\/index\/\*$/g"
 _APP_AUTHORIZATION = (
     "Authorization is done inside the application: FastAPI checks a JWT bearer token or an API key "
     "on every route that needs one; public routes (health, signup, login) must stay open."
@@ -121,20 +119,6 @@ class Api(Construct):
         self._suppress_nag_findings()
 
     def _suppress_nag_findings(self) -> None:
-        NagSuppressions.add_resource_suppressions(
-            self.handler.role,
-            [
-                NagPackSuppression(
-                    id="AwsSolutions-IAM5",
-                    reason=(
-                        "grant_read_write_data on the accounts table adds <table arn>/index/*: the API "
-                        "queries the table's GSI (gsi1), and index ARNs are only reachable by that pattern."
-                    ),
-                    applies_to=[RegexAppliesTo(regex=_ACCOUNTS_TABLE_INDEXES)],
-                )
-            ],
-            apply_to_children=True,
-        )
         NagSuppressions.add_resource_suppressions(
             self.rest_api,
             [

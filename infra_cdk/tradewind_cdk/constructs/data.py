@@ -7,9 +7,6 @@ from constructs import Construct
 
 from tradewind_cdk.constants import (
     ACCOUNTS_TABLE_ID,
-    GSI1_NAME,
-    GSI1_PARTITION_KEY,
-    GSI1_SORT_KEY,
     IDEMPOTENCY_KEY,
     IDEMPOTENCY_TABLE_ID,
     IDEMPOTENCY_TTL_ATTRIBUTE,
@@ -39,11 +36,6 @@ class DataStore(Construct):
                 point_in_time_recovery_enabled=True
             ),
             removal_policy=settings.removal_policy,
-        )
-        self.accounts_table.add_global_secondary_index(
-            index_name=GSI1_NAME,
-            partition_key=dynamodb.Attribute(name=GSI1_PARTITION_KEY, type=_STRING),
-            sort_key=dynamodb.Attribute(name=GSI1_SORT_KEY, type=_STRING),
         )
         self.idempotency_table = dynamodb.Table(
             self,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Stage = Literal["local", "dev", "prod"]
@@ -64,10 +64,3 @@ class ChainSettings(_Base):
 
 class ApiSettings(StageSettings, AccountsTableSettings, AuthSettings, SignerSettings, ChainSettings):
     """Everything the API function needs."""
-
-
-class DemoAccountSettings(_Base):
-    """The account the local cloud creates so a newcomer can log in at once."""
-
-    demo_email: str = "demo@tradewind.local"
-    demo_password: SecretStr = SecretStr("tradewind-demo")
