@@ -3,6 +3,10 @@
 moto gap (5.2.5): ``LambdaFunction._invoke_lambda(self, event)`` starts a Docker container. Every
 Lambda path in moto (``lambda.invoke``, Step Functions tasks, SQS event source mappings) ends
 there, so replacing it runs the function's real handler, imported from its staged CDK asset.
+
+Each function gets one worker thread, its "execution environment": as on Lambda, the module is
+imported and every event handled on that same thread, one at a time. Handlers that keep
+per-thread state from import time (Mangum's event loop) depend on that.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -88,6 +93,7 @@ class InProcessLambdaRuntime:
         # One invocation at a time: each applies its own environment to the shared os.environ.
         self._lock = threading.Lock()
         self._handlers: dict[tuple[str, str], tuple[Handler, Path]] = {}
+        self._environments: dict[str, ThreadPoolExecutor] = {}
         self._original: Callable[..., InvokeResult] | None = None
 
     def add_assets(self, assets: Mapping[str, StagedAsset]) -> None:
@@ -111,6 +117,10 @@ class InProcessLambdaRuntime:
         if self._original is not None:
             LambdaFunction._invoke_lambda = self._original  # type: ignore[method-assign]
             self._original = None
+        for environment in self._environments.values():
+            environment.shutdown(wait=False)
+        self._environments.clear()
+        self._handlers.clear()
 
     def invoke(self, function: LambdaFunction, event: Any) -> InvokeResult:
         """Run ``function``'s handler on ``event``: (JSON payload, errored, captured output)."""
@@ -126,6 +136,15 @@ class InProcessLambdaRuntime:
             log_group_name=function.logs_group_name,
             timeout_s=float(function.timeout),
         )
+        environment_thread = self._environments.setdefault(
+            function.function_arn,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lambda-{function.function_name}"),
+        )
+        return environment_thread.submit(self._run, function, payload, context, environment).result()
+
+    def _run(
+        self, function: LambdaFunction, payload: Any, context: LambdaContext, environment: Mapping[str, str]
+    ) -> InvokeResult:
         output = io.StringIO()
         with self._lock, _environment(environment):
             try:

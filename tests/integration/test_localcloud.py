@@ -30,12 +30,8 @@ HEALTH_EVENT = REPO / "events" / "apigateway" / "get_health.json"
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    config = LocalCloudConfig(
-        aws_port=0, l1_port=0, l2_port=0, work_dir=tmp_path_factory.mktemp("localcloud")
-    )
-    with LocalCloud(config) as running:
-        yield running
+def cloud(local_cloud: LocalCloud) -> LocalCloud:
+    return local_cloud
 
 
 @pytest.fixture

@@ -44,8 +44,17 @@ _Item = TypeVar("_Item", bound=AccountsTableItem)
 
 
 def bind_accounts_table(table_name: str) -> None:
-    """Point every accounts-table model at the deployed table (its name comes from settings)."""
+    """Point every accounts-table model at the deployed table (its name comes from settings).
+
+    Cached connections are dropped too: PynamoDB keeps one per model class and would otherwise
+    keep talking to the endpoint of an earlier binding.
+    """
     AccountsTableItem.Meta.table_name = table_name
+    pending: list[type[Model]] = [AccountsTableItem]
+    while pending:
+        model = pending.pop()
+        model._connection = None
+        pending.extend(model.__subclasses__())
 
 
 class ConditionFailed(Exception):
