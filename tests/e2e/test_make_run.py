@@ -1,0 +1,199 @@
+"""The running system as a newcomer gets it from `make run`, used only through its HTTP API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT_S = 120
+ADDRESS = "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB"
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+@dataclass
+class RunningSystem:
+    """A `python -m localcloud run` process and where it listens."""
+
+    process: subprocess.Popen[str]
+    api: str
+    ports: dict[str, int]
+    summary: str
+
+
+def _start(ports: dict[str, int], work_dir: Path) -> RunningSystem:
+    env = {**os.environ, **{f"TRADEWIND_{name}": str(port) for name, port in ports.items()}}
+    env["TRADEWIND_WORK_DIR"] = str(work_dir)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localcloud", "run"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        lines.append(line)
+        if "Uvicorn running on" in line:
+            return RunningSystem(process, f"http://127.0.0.1:{ports['API_PORT']}", ports, "".join(lines))
+    process.kill()
+    raise AssertionError("make run did not come up:\n" + "".join(lines))
+
+
+def _interrupt(system: RunningSystem) -> int:
+    system.process.send_signal(signal.SIGINT)
+    try:
+        return system.process.wait(timeout=30)
+    finally:
+        if system.process.poll() is None:
+            os.killpg(system.process.pid, signal.SIGKILL)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    ports = dict(zip(("AWS_PORT", "L1_PORT", "L2_PORT", "API_PORT"), _free_ports(4), strict=True))
+    running = _start(ports, tmp_path_factory.mktemp("run"))
+    yield running
+    if running.process.poll() is None:
+        _interrupt(running)
+
+
+@pytest.fixture(scope="module")
+def http(system: RunningSystem) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=system.api, timeout=30) as client:
+        yield client
+
+
+def test_summary_tells_a_newcomer_where_everything_is(system: RunningSystem) -> None:
+    for expected in (
+        system.api,
+        f"{system.api}/docs",
+        f"{system.api}/openapi.json",
+        f"http://127.0.0.1:{system.ports['L1_PORT']}",
+        f"http://127.0.0.1:{system.ports['L2_PORT']}",
+        "chain id 31337",
+        "chain id 31338",
+        "demo@tradewind.local / tradewind-demo",
+    ):
+        assert expected in system.summary
+
+
+def test_health_docs_and_openapi_are_served(http: httpx.Client) -> None:
+    health = http.get("/health")
+    assert health.status_code == 200, health.text
+    assert {dep["name"] for dep in health.json()["dependencies"]} == {
+        "dynamodb",
+        "kms",
+        "chain:local-l1",
+        "chain:local-l2",
+    }
+    assert http.get("/docs").status_code == 200
+    paths = http.get("/openapi.json").json()["paths"]
+    assert {"/v1/auth/login", "/v1/me", "/v1/api-keys", "/v1/wallets", "/v1/chains"} <= paths.keys()
+
+
+def test_the_demo_account_can_log_in(http: httpx.Client) -> None:
+    tokens = http.post("/v1/auth/login", json={"email": "demo@tradewind.local", "password": "tradewind-demo"})
+    assert tokens.status_code == 200
+    me = http.get("/v1/me", headers={"Authorization": f"Bearer {tokens.json()['access_token']}"})
+    assert me.json()["email"] == "demo@tradewind.local"
+
+
+def test_a_bot_watches_a_wallet_with_an_api_key(http: httpx.Client) -> None:
+    # Given a new user with an API key that may read and write
+    credentials = {"email": "e2e@example.com", "password": "e2e-password-1"}
+    assert http.post("/v1/auth/register", json=credentials).status_code == 201
+    session = {
+        "Authorization": f"Bearer {http.post('/v1/auth/login', json=credentials).json()['access_token']}"
+    }
+    key = http.post("/v1/api-keys", json={"name": "bot", "scopes": ["read", "write"]}, headers=session).json()
+    bot = {"X-API-Key": key["secret"]}
+    # When the bot adds a wallet on a chain listed by /v1/chains
+    chain = http.get("/v1/chains").json()["items"][1]["key"]
+    added = http.post("/v1/wallets", json={"chain": chain, "address": ADDRESS, "label": "vault"}, headers=bot)
+    # Then the user sees it in their session
+    assert added.status_code == 201
+    listed = http.get("/v1/wallets", headers=session).json()["items"]
+    assert [(w["chain"], w["address"], w["label"]) for w in listed] == [(chain, ADDRESS, "vault")]
+
+
+def test_bad_input_gets_a_problem_never_a_trace(http: httpx.Client) -> None:
+    broken = http.post(
+        "/v1/auth/register", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert broken.status_code == 422
+    assert broken.headers["content-type"] == "application/problem+json"
+    assert broken.json()["request_id"] == broken.headers["x-request-id"]
+    assert "Traceback" not in broken.text
+    missing = http.get("/v1/nowhere")
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "not_found"
+
+
+def test_ctrl_c_stops_every_process_and_a_second_run_works(
+    system: RunningSystem, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # When the running system gets Ctrl-C
+    assert _interrupt(system) == 0
+    # Then nothing listens on its ports any more
+    assert not [name for name, port in system.ports.items() if _listening(port)]
+    # And starting again on the same ports works
+    again = _start(system.ports, tmp_path_factory.mktemp("again"))
+    try:
+        assert httpx.get(f"{again.api}/health", timeout=30).status_code == 200
+    finally:
+        assert _interrupt(again) == 0
+
+
+def test_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
+    ports = dict(zip(("AWS_PORT", "L1_PORT", "L2_PORT", "API_PORT"), _free_ports(4), strict=True))
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", ports["API_PORT"]))
+        squatter.listen()
+        env = {**os.environ, **{f"TRADEWIND_{name}": str(port) for name, port in ports.items()}}
+        done = subprocess.run(
+            [sys.executable, "-m", "localcloud", "run"],
+            cwd=REPO,
+            env={**env, "TRADEWIND_WORK_DIR": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert f"port {ports['API_PORT']} is already in use; set TRADEWIND_API_PORT to use another" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
