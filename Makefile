@@ -37,7 +37,7 @@ test-unit: install  ## Only the tests that need no local cloud
 lint: install  ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy layers/python infra_cdk functions
+	$(BIN)/mypy layers/python infra_cdk functions tests bench
 
 synth: install  ## Synthesise the CDK app into cdk.out/
 	$(BIN)/python -m tradewind_cdk.app

@@ -32,7 +32,7 @@ def _forget_earlier_clouds() -> None:
     On Lambda a process only ever sees one deployment; here each module deploys a new one.
     """
     client.cache_clear()
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from localcloud import LocalCloud
 from tests.support.events import api_gateway_request
 from tradewind.api.app import create_app
 from tradewind.config import ApiSettings
-from tradewind.health.probes import DynamoTableProbe, KmsKeyProbe
+from tradewind.health.probes import DynamoTableProbe, KmsKeyProbe, Probe
 from tradewind.health.service import HealthService
 
 pytestmark = pytest.mark.integration
@@ -91,7 +91,10 @@ def test_health_names_dynamodb_when_its_table_is_missing(
 ) -> None:
     # Given the real probes, but the table probe pointed at a table that does not exist
     services = client.app.state.services  # type: ignore[attr-defined]
-    probes = [DynamoTableProbe("no-such-table"), KmsKeyProbe(api_environment["TRADEWIND_SIGNER_KEY_ID"])]
+    probes: list[Probe] = [
+        DynamoTableProbe("no-such-table"),
+        KmsKeyProbe(api_environment["TRADEWIND_SIGNER_KEY_ID"]),
+    ]
     degraded = create_app(services=replace(services, health=HealthService(probes)))
     # When health is asked
     with TestClient(degraded) as degraded_client:
@@ -137,7 +140,9 @@ def test_a_refresh_token_raced_by_two_clients_is_used_once(client: TestClient) -
     tokens = _register_and_login(client, "race@example.com")
 
     def use(_: int) -> int:
-        return client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}).status_code
+        response = client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+        status: int = response.status_code
+        return status
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(use, range(8)))
@@ -150,7 +155,9 @@ def test_concurrent_registrations_of_one_email_create_one_account(
 ) -> None:
     def register(_: int) -> int:
         payload = {"email": "twice@example.com", "password": PASSWORD}
-        return client.post("/v1/auth/register", json=payload).status_code
+        response = client.post("/v1/auth/register", json=payload)
+        status: int = response.status_code
+        return status
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         statuses = list(pool.map(register, range(6)))
