@@ -50,14 +50,6 @@ class LocalChain(BaseModel):
     port: int
 
 
-def default_specs(l1_port: int = 8545, l2_port: int = 8546) -> list[ChainSpec]:
-    """The two chains the local cloud runs: an L1 and an L2."""
-    return [
-        ChainSpec(key="local-l1", name="Local L1", chain_id=31337, port=l1_port),
-        ChainSpec(key="local-l2", name="Local L2", chain_id=31338, port=l2_port),
-    ]
-
-
 class AnvilNode:
     """One anvil process; ``stop`` ends its whole process group."""
 

@@ -179,12 +179,15 @@ def test_ctrl_c_stops_every_process_and_a_second_run_works(
         assert _interrupt(again) == 0
 
 
-def test_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("busy", ["API_PORT", "L1_PORT"])
+def test_a_busy_port_is_one_clear_line(busy: str, tmp_path: Path) -> None:
+    # Given one of the ports make run needs already taken
     ports = dict(zip(("AWS_PORT", "L1_PORT", "L2_PORT", "API_PORT"), _free_ports(4), strict=True))
     with socket.socket() as squatter:
-        squatter.bind(("127.0.0.1", ports["API_PORT"]))
+        squatter.bind(("127.0.0.1", ports[busy]))
         squatter.listen()
         env = {**os.environ, **{f"TRADEWIND_{name}": str(port) for name, port in ports.items()}}
+        # When it starts
         done = subprocess.run(
             [sys.executable, "-m", "localcloud", "run"],
             cwd=REPO,
@@ -194,6 +197,7 @@ def test_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
             timeout=60,
             check=False,
         )
+    # Then it exits with one line naming the port and the setting, and no traceback
     assert done.returncode == 2
-    assert f"port {ports['API_PORT']} is already in use; set TRADEWIND_API_PORT to use another" in done.stderr
+    assert f"port {ports[busy]} is already in use; set TRADEWIND_{busy} to use another" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr

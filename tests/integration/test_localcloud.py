@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -243,31 +241,6 @@ def test_emulator_restarts_on_the_same_port() -> None:
             .client("sts")
             .get_caller_identity()
         )
-
-
-def test_runner_exits_with_one_line_on_a_busy_port(held_port: int, tmp_path: Path) -> None:
-    # Given TRADEWIND_L1_PORT pointing at a held port
-    env = {
-        **os.environ,
-        "TRADEWIND_L1_PORT": str(held_port),
-        "TRADEWIND_AWS_PORT": "0",
-        "TRADEWIND_L2_PORT": "0",
-    }
-    env["TRADEWIND_API_PORT"] = "0"
-    env["TRADEWIND_WORK_DIR"] = str(tmp_path)
-    # When the runner starts
-    done = subprocess.run(
-        [sys.executable, "-m", "localcloud", "run"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    # Then it exits non-zero with the one-line message and no traceback
-    assert done.returncode == 2
-    assert f"port {held_port} is already in use; set TRADEWIND_L1_PORT to use another" in done.stderr
-    assert "Traceback" not in done.stderr + done.stdout
 
 
 def test_stop_leaves_no_anvil_running(cloud: LocalCloud) -> None:
