@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +10,9 @@ from aws_lambda_powertools.utilities import parameters
 
 from localcloud import LocalCloud, LocalCloudConfig
 from tradewind.aws.clients import client
+
+# What the CDK app sets on every function; Powertools refuses to flush metrics without it.
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Tradewind")
 
 
 @pytest.fixture(scope="module")

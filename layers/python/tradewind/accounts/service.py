@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import NoReturn
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, Field
 
 from tradewind.accounts import credentials
@@ -25,7 +26,7 @@ from tradewind.accounts.models import (
 from tradewind.accounts.repository import AccountsRepository
 from tradewind.accounts.tokens import AccessTokenIssuer
 from tradewind.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthenticated
-from tradewind.observability import logger
+from tradewind.observability import logger, metrics
 
 REFRESH_PREFIX = "twr"
 API_KEY_PREFIX = "twk"
@@ -73,6 +74,7 @@ class AccountService:
         )
         self._repository.create_user(record)
         logger.info("user registered", extra={"user_id": record.id})
+        metrics.add_metric(name="UserRegistered", unit=MetricUnit.Count, value=1)
         return User.model_validate(record.model_dump())
 
     def ensure_user(self, email: str, password: str) -> User:
@@ -93,13 +95,16 @@ class AccountService:
             raise Unauthenticated(_BAD_LOGIN) from e
         window_start, window_end = self._throttle_window()
         if self._repository.failed_logins(normalised, window_start) >= self._throttle.max_failures:
+            metrics.add_metric(name="LoginThrottled", unit=MetricUnit.Count, value=1)
             raise RateLimited(
                 "too many failed logins; try again later", retry_after=self._seconds_until(window_end)
             )
         user = self._repository.find_user_by_email(normalised)
         if not credentials.verify_password(user.password_hash if user else None, password) or user is None:
             self._repository.record_failed_login(normalised, window_start, window_end)
+            metrics.add_metric(name="LoginFailed", unit=MetricUnit.Count, value=1)
             raise Unauthenticated(_BAD_LOGIN)
+        metrics.add_metric(name="LoginSucceeded", unit=MetricUnit.Count, value=1)
         return self._start_session(user.id)
 
     def refresh(self, refresh_token: str) -> TokenPair:
@@ -159,6 +164,7 @@ class AccountService:
         )
         self._repository.create_api_key(record)
         logger.info("api key created", extra={"user_id": user_id, "api_key_id": key_id})
+        metrics.add_metric(name="ApiKeyCreated", unit=MetricUnit.Count, value=1)
         return NewApiKey(**ApiKey.model_validate(record.model_dump()).model_dump(), secret=secret)
 
     def list_api_keys(self, user_id: str) -> list[ApiKey]:
@@ -200,6 +206,7 @@ class AccountService:
 
     def _revoke_for_reuse(self, token: RefreshTokenRecord) -> NoReturn:
         self._repository.revoke_session(token.family_id)
+        metrics.add_metric(name="RefreshTokenReused", unit=MetricUnit.Count, value=1)
         logger.warning(
             "refresh token reused; session revoked",
             extra={"user_id": token.user_id, "session_id": token.family_id},
