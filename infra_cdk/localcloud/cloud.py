@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from localcloud import kms_digest, ports
+from localcloud import dynamodb_serial, kms_digest, ports
 from localcloud.assets import read_assets
 from localcloud.aws import AwsEndpoint
 from localcloud.chains import AnvilNode, ChainSpec, LocalChain, default_anvil_path
@@ -125,6 +125,7 @@ class LocalCloud:
         self._emulator = Emulator(self.config.host, self.config.aws_port)
         self._emulator.start()
         kms_digest.install()
+        dynamodb_serial.install()
         self._nodes = [AnvilNode(spec, self.config.host, self.config.anvil_path) for spec in specs]
         overrides = {**self.aws.environment(), **self.chain_environment()}
         self._runtime = InProcessLambdaRuntime({}, overrides)
@@ -154,6 +155,7 @@ class LocalCloud:
             self._runtime.uninstall()
             self._runtime = None
         kms_digest.uninstall()
+        dynamodb_serial.uninstall()
         if self._emulator is not None:
             self._emulator.stop()
             self._emulator = None

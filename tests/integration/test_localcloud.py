@@ -7,10 +7,13 @@ import os
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import boto3
 import httpx
 import pytest
+from botocore.config import Config
 from Crypto.Hash import keccak
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -254,3 +257,49 @@ def test_stop_leaves_no_anvil_running(cloud: LocalCloud) -> None:
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.killpg(pid, 0)
+
+
+def test_dynamodb_conditional_writes_are_atomic_under_concurrency(cloud: LocalCloud) -> None:
+    # Given a table big enough that a transaction's snapshot takes a while, and a client that
+    # never retries (an emulator 500 must surface, not be retried away)
+    table = cloud.deployment.outputs["IdempotencyTableName"]
+    no_retry = Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=32)
+    dynamodb = boto3.session.Session().client(
+        "dynamodb",
+        endpoint_url=cloud.endpoint_url,
+        region_name=cloud.config.region,
+        config=no_retry,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    for batch in range(40):
+        dynamodb.batch_write_item(
+            RequestItems={
+                table: [{"PutRequest": {"Item": {"id": {"S": f"fill-{batch}-{n}"}}}} for n in range(25)]
+            }
+        )
+
+    def race(worker: int) -> str:
+        outcome = "won"
+        try:
+            dynamodb.put_item(
+                TableName=table,
+                Item={"id": {"S": "race"}, "owner": {"S": str(worker)}},
+                ConditionExpression="attribute_not_exists(id)",
+            )
+        except dynamodb.exceptions.ConditionalCheckFailedException:
+            outcome = "lost"
+        for n in range(10):
+            dynamodb.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": table, "Item": {"id": {"S": f"tx-{worker}-{n}-{part}"}}}}
+                    for part in range(2)
+                ]
+            )
+        return outcome
+
+    # When 16 workers race for one item while writing transactions of their own
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(race, range(16)))
+    # Then exactly one conditional write won, and no request failed
+    assert outcomes.count("won") == 1
