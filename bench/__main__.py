@@ -48,6 +48,7 @@ def _report_imports(env: dict[str, str]) -> None:
     print(f"\n== Cold import time, fresh interpreter per run ({IMPORT_RUNS} runs after 1 unrecorded one)")
     print("   timed inside the interpreter around the import; interpreter start-up not included")
     print("   environment: the deployed API function's, read from the local cloud\n")
+    api: ImportTime | None = None
     for function_dir in import_times.handler_dirs():
         figures = import_times.measure(function_dir, env, IMPORT_RUNS)
         print(_import_line(figures))
@@ -56,11 +57,19 @@ def _report_imports(env: dict[str, str]) -> None:
         verdict = "OK" if not figures.loaded_forbidden else "FAIL"
         print(f"  {'':<32} loaded at import among [{watched}]: {loaded} -> {verdict}")
         if function_dir.name == "api":
+            api = figures
             met = "MET" if figures.median_ms <= API_IMPORT_TARGET_MS else "NOT MET"
             print(f"  {'':<32} target: median <= {API_IMPORT_TARGET_MS:.0f} ms on this machine -> {met}")
     print("\n  Libraries alone (the floor under a handler that imports them):")
-    for library in import_times.measure_libraries(IMPORT_RUNS):
+    libraries = import_times.measure_libraries(IMPORT_RUNS)
+    for library in libraries:
         print(_import_line(library))
+    stack = next(lib for lib in libraries if isinstance(lib, ImportTime) and lib.module == "bench.api_stack")
+    if api is not None:
+        print(
+            f"\n  API handler / its library stack alone: {api.median_ms / stack.median_ms:.2f}x "
+            f"({api.median_ms - stack.median_ms:.0f} ms is Tradewind's own code and the rest of its imports)"
+        )
 
 
 def _latency_line(figures: Latency) -> str:

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from mangum import Mangum
-from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
+from tradewind.coldstart import initialising
 
-from tradewind.api.app import create_app
-from tradewind.api.problems import PROBLEM_MEDIA_TYPE
-from tradewind.observability import logger, metrics, tracer
+with initialising():
+    from aws_lambda_powertools.logging import correlation_paths
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from mangum import Mangum
+    from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
-# Lifespan off: with it on, Mangum runs the app's startup on every invocation.
-# Errors are text too: without their media type here Mangum would base64 them, and API Gateway
-# (no binary media types configured) would hand clients the base64 string.
-_asgi = Mangum(create_app(), lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, PROBLEM_MEDIA_TYPE])
+    from tradewind.api.app import create_app
+    from tradewind.api.problems import PROBLEM_MEDIA_TYPE
+    from tradewind.observability import logger, metrics, tracer
+
+    # Lifespan off: with it on, Mangum runs the app's startup on every invocation.
+    # Errors are text too: without their media type here Mangum would base64 them, and API Gateway
+    # (no binary media types configured) would hand clients the base64 string.
+    _asgi = Mangum(
+        create_app(), lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, PROBLEM_MEDIA_TYPE]
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

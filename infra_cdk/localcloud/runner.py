@@ -61,7 +61,7 @@ def _serve(settings: RunnerSettings, cloud: LocalCloud) -> None:
     from tradewind.api.container import build_services  # noqa: PLC0415
     from tradewind.config import ApiSettings  # noqa: PLC0415
 
-    services = build_services(ApiSettings())
+    services = build_services(ApiSettings.from_environment())
     services.accounts.ensure_user(settings.demo_email, settings.demo_password)
     server = uvicorn.Server(
         uvicorn.Config(create_app(services=services), host=settings.api_host, port=settings.api_port)

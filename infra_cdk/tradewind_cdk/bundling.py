@@ -1,7 +1,15 @@
-"""Builds the third-party dependencies layer with the local pip, so a deploy needs no Docker."""
+"""Builds both layers on this machine, so a deploy needs no Docker, and ships them compiled.
+
+Lambda's /opt is read-only: without bytecode in the layer, every cold start compiles every
+module again. The layers therefore carry .pyc files in unchecked-hash mode (PEP 552), which
+Python uses whatever mtimes the zip gives the sources.
+"""
 
 from __future__ import annotations
 
+import compileall
+import py_compile
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +45,26 @@ def pip_install_command(requirements: Path | str, target: Path | str) -> list[st
     ]
 
 
+def compile_command(directory: str) -> list[str]:
+    """The same compilation as ``compile_bytecode``, as a command for a bundling container."""
+    return ["python", "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", directory]
+
+
+def compile_bytecode(directory: Path) -> None:
+    """Write unchecked-hash .pyc files for every module under ``directory``.
+
+    Only when this interpreter is the runtime's version: bytecode of another version would never
+    be loaded there.
+    """
+    if f"{sys.version_info.major}.{sys.version_info.minor}" != PYTHON_VERSION:
+        return
+    compiled = compileall.compile_dir(
+        directory, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
+    )
+    if not compiled:
+        raise RuntimeError(f"compiling {directory} failed")
+
+
 @jsii.implements(ILocalBundling)
 class PipLayerBundling:
     """Installs ``requirements.txt`` into ``<output>/python``, the layer path Lambda puts on sys.path."""
@@ -53,4 +81,20 @@ class PipLayerBundling:
             *pip_install_command(self._requirements, Path(output_dir) / "python"),
         ]
         subprocess.run(command, check=True)  # noqa: S603 - fixed arguments, no shell
+        compile_bytecode(Path(output_dir) / "python")
+        return True
+
+
+@jsii.implements(ILocalBundling)
+class SharedCodeBundling:
+    """Copies the shared package's ``python/`` tree into the layer and compiles it."""
+
+    def __init__(self, source: Path) -> None:
+        self._source = source
+
+    def try_bundle(self, output_dir: str, *_options: object, **_named_options: object) -> bool:
+        """Copy without caches or stray bytecode, then compile for the runtime."""
+        target = Path(output_dir) / "python"
+        shutil.copytree(self._source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        compile_bytecode(target)
         return True

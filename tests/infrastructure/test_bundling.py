@@ -98,7 +98,7 @@ def test_synth_with_bundling_runs_pip_into_the_layer_python_dir(
         calls.append(command)
         target = Path(command[command.index("-t") + 1])
         target.mkdir(parents=True)
-        (target / "installed.txt").write_text("ok")
+        (target / "installed.py").write_text("VALUE = 1\n")
         return subprocess.CompletedProcess(command, 0)
 
     monkeypatch.setattr(subprocess, "run", fake_pip)
@@ -110,7 +110,19 @@ def test_synth_with_bundling_runs_pip_into_the_layer_python_dir(
     assert len(calls) == 1
     assert calls[0][calls[0].index("-r") + 1] == str(DEPENDENCIES_LAYER_DIR / "requirements.txt")
     assets = json.loads((tmp_path / "Tradewind-dev.assets.json").read_text())["files"].values()
-    bundled = [
-        tmp_path / a["source"]["path"] for a in assets if (tmp_path / a["source"]["path"] / "python").is_dir()
-    ]
-    assert any((path / "python" / "installed.txt").is_file() for path in bundled)
+    layers = [tmp_path / a["source"]["path"] / "python" for a in assets]
+    dependencies = next(path for path in layers if (path / "installed.py").is_file())
+    shared = next(path for path in layers if (path / "tradewind" / "__init__.py").is_file())
+    # And both layers carry bytecode Python trusts without checking source mtimes (read-only /opt)
+    assert _pyc_flags(dependencies / "__pycache__" / "installed.cpython-311.pyc") == _UNCHECKED_HASH
+    assert _pyc_flags(shared / "tradewind" / "__pycache__" / "config.cpython-311.pyc") == _UNCHECKED_HASH
+    # And the shared layer holds the package only, not the dependencies folder
+    assert not (shared.parent / "dependencies").exists()
+
+
+# PEP 552: bit 0 of the pyc flags word marks a hash-based pyc, bit 1 asks to check the source.
+_UNCHECKED_HASH = 0b01
+
+
+def _pyc_flags(pyc: Path) -> int:
+    return int.from_bytes(pyc.read_bytes()[4:8], "little")

@@ -77,7 +77,12 @@ def test_health_names_a_chain_that_is_down_and_fails_over_past_a_dead_url(
     # Given L1 whose first RPC URL is dead but whose second answers, and L2 with only a dead URL
     live = json.loads(api_environment["TRADEWIND_RPC_URLS"])
     dead = f"http://127.0.0.1:{closed_port}"
-    settings = ApiSettings(rpc_urls={"local-l1": [dead, *live["local-l1"]], "local-l2": [dead]})
+    settings = ApiSettings.from_environment(
+        {
+            **api_environment,
+            "TRADEWIND_RPC_URLS": json.dumps({"local-l1": [dead, *live["local-l1"]], "local-l2": [dead]}),
+        }
+    )
     with TestClient(create_app(settings)) as degraded:
         # When health is asked
         response = degraded.get("/health")

@@ -64,6 +64,52 @@ def test_tables_exist_with_their_key_schema(cloud: LocalCloud) -> None:
     assert {k["KeyType"] for k in tables["AccountsTableName"]["KeySchema"]} == {"HASH", "RANGE"}
 
 
+def test_dynamodb_conditional_writes_are_atomic_under_concurrency(cloud: LocalCloud) -> None:
+    # Given a table big enough that a transaction's snapshot takes a while, and a client that
+    # never retries (an emulator 500 must surface, not be retried away)
+    table = cloud.deployment.outputs["IdempotencyTableName"]
+    no_retry = Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=32)
+    dynamodb = boto3.session.Session().client(
+        "dynamodb",
+        endpoint_url=cloud.endpoint_url,
+        region_name=cloud.config.region,
+        config=no_retry,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    for batch in range(40):
+        dynamodb.batch_write_item(
+            RequestItems={
+                table: [{"PutRequest": {"Item": {"id": {"S": f"fill-{batch}-{n}"}}}} for n in range(25)]
+            }
+        )
+
+    def race(worker: int) -> str:
+        outcome = "won"
+        try:
+            dynamodb.put_item(
+                TableName=table,
+                Item={"id": {"S": "race"}, "owner": {"S": str(worker)}},
+                ConditionExpression="attribute_not_exists(id)",
+            )
+        except dynamodb.exceptions.ConditionalCheckFailedException:
+            outcome = "lost"
+        for n in range(10):
+            dynamodb.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": table, "Item": {"id": {"S": f"tx-{worker}-{n}-{part}"}}}}
+                    for part in range(2)
+                ]
+            )
+        return outcome
+
+    # When 16 workers race for one item while writing transactions of their own
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(race, range(16)))
+    # Then exactly one conditional write won, and no request failed
+    assert outcomes.count("won") == 1
+
+
 def test_secret_moto_skips_is_created_with_a_generated_value(cloud: LocalCloud) -> None:
     # Given the secret named by the stack's output
     name = cloud.deployment.outputs["JwtSecretName"]
@@ -235,6 +281,8 @@ def test_emulator_port_clash_names_its_setting(held_port: int) -> None:
         LocalCloud(LocalCloudConfig(aws_port=held_port, l1_port=0, l2_port=0)).start()
 
 
+# Keep after the tests that read the module cloud's data: stopping any emulator resets moto's
+# process-wide backends.
 def test_emulator_restarts_on_the_same_port() -> None:
     with Emulator("127.0.0.1", 0) as first:
         port = first.port
@@ -257,49 +305,3 @@ def test_stop_leaves_no_anvil_running(cloud: LocalCloud) -> None:
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.killpg(pid, 0)
-
-
-def test_dynamodb_conditional_writes_are_atomic_under_concurrency(cloud: LocalCloud) -> None:
-    # Given a table big enough that a transaction's snapshot takes a while, and a client that
-    # never retries (an emulator 500 must surface, not be retried away)
-    table = cloud.deployment.outputs["IdempotencyTableName"]
-    no_retry = Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=32)
-    dynamodb = boto3.session.Session().client(
-        "dynamodb",
-        endpoint_url=cloud.endpoint_url,
-        region_name=cloud.config.region,
-        config=no_retry,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    for batch in range(40):
-        dynamodb.batch_write_item(
-            RequestItems={
-                table: [{"PutRequest": {"Item": {"id": {"S": f"fill-{batch}-{n}"}}}} for n in range(25)]
-            }
-        )
-
-    def race(worker: int) -> str:
-        outcome = "won"
-        try:
-            dynamodb.put_item(
-                TableName=table,
-                Item={"id": {"S": "race"}, "owner": {"S": str(worker)}},
-                ConditionExpression="attribute_not_exists(id)",
-            )
-        except dynamodb.exceptions.ConditionalCheckFailedException:
-            outcome = "lost"
-        for n in range(10):
-            dynamodb.transact_write_items(
-                TransactItems=[
-                    {"Put": {"TableName": table, "Item": {"id": {"S": f"tx-{worker}-{n}-{part}"}}}}
-                    for part in range(2)
-                ]
-            )
-        return outcome
-
-    # When 16 workers race for one item while writing transactions of their own
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        outcomes = list(pool.map(race, range(16)))
-    # Then exactly one conditional write won, and no request failed
-    assert outcomes.count("won") == 1

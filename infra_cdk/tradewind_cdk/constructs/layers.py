@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
+
 from aws_cdk import BundlingOptions, IgnoreMode
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from tradewind_cdk.bundling import PipLayerBundling, pip_install_command
+from tradewind_cdk.bundling import PipLayerBundling, SharedCodeBundling, compile_command, pip_install_command
 from tradewind_cdk.constants import (
     ASSET_EXCLUDES,
     DEPENDENCIES_LAYER_DIR,
@@ -17,6 +19,12 @@ from tradewind_cdk.stage import StageSettings
 
 RUNTIME = lambda_.Runtime.PYTHON_3_11
 ARCHITECTURE = lambda_.Architecture.X86_64
+_COMPILE_OUTPUT = compile_command("/asset-output/python")
+
+
+def _shell(*commands: list[str]) -> list[str]:
+    """One container command running ``commands`` in order, stopping at the first failure."""
+    return ["bash", "-c", " && ".join(shlex.join(command) for command in commands)]
 
 
 class SharedLayers(Construct):
@@ -33,6 +41,12 @@ class SharedLayers(Construct):
                 str(SHARED_LAYER_DIR),
                 exclude=[f"/{DEPENDENCIES_LAYER_DIR.name}/", *ASSET_EXCLUDES],
                 ignore_mode=IgnoreMode.GIT,
+                bundling=BundlingOptions(
+                    # Required by the API; the local bundler always answers first.
+                    image=RUNTIME.bundling_image,
+                    command=_shell(["cp", "-r", "/asset-input/python", "/asset-output/"], _COMPILE_OUTPUT),
+                    local=SharedCodeBundling(SHARED_LAYER_DIR / "python"),
+                ),
             ),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
@@ -47,7 +61,10 @@ class SharedLayers(Construct):
                 bundling=BundlingOptions(
                     # Required by the API; the local pip bundler always answers first.
                     image=RUNTIME.bundling_image,
-                    command=pip_install_command(DEPENDENCIES_REQUIREMENTS, "/asset-output/python"),
+                    command=_shell(
+                        pip_install_command(DEPENDENCIES_REQUIREMENTS, "/asset-output/python"),
+                        _COMPILE_OUTPUT,
+                    ),
                     local=PipLayerBundling(DEPENDENCIES_LAYER_DIR / DEPENDENCIES_REQUIREMENTS),
                 ),
             ),

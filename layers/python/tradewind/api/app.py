@@ -18,7 +18,7 @@ def create_app(settings: ApiSettings | None = None, services: Services | None = 
         version="1.0.0",
         description="Multi-chain DeFi portfolio, assistant and trade execution.",
     )
-    app.state.services = services or build_services(settings or ApiSettings())
+    app.state.services = services or build_services(settings or ApiSettings.from_environment())
     app.add_middleware(RequestContextMiddleware)
     register_problem_handlers(app)
     for module in (health, auth, me, api_keys, chains, wallets):

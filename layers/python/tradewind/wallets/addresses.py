@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from Crypto.Hash import keccak
-
+from tradewind.crypto.keccak import keccak256
 from tradewind.errors import InvalidInput
 
 _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -14,7 +13,7 @@ _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 def to_checksum_address(address: str) -> str:
     """The EIP-55 mixed-case form of a 20-byte hex address."""
     lower = address[2:].lower()
-    digest = keccak.new(digest_bits=256, data=lower.encode()).hexdigest()
+    digest = keccak256(lower.encode()).hex()
     return "0x" + "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(lower))
 
 
