@@ -7,8 +7,7 @@ Item keys (pk / sk):
 - ``REFRESH#<id>`` / ``REFRESH``                   one refresh token
 - ``USER#<id>`` / ``APIKEY#<key id>``              a user's API key (listed per user)
 - ``APIKEY#<key id>`` / ``APIKEY``                 the same key, looked up when it authenticates
-- ``USER#<id>`` / ``WALLET#<wallet id>``           a watched wallet
-- ``USER#<id>`` / ``WALLETADDR#<chain>#<address>`` claims chain+address for one user (uniqueness)
+- ``USER#<id>`` / ``WALLET#<wallet id>``           a watched wallet (id derived from chain+address)
 - ``LOGINFAIL#<email>`` / ``WINDOW#<start>``       failed logins in one throttle window (TTL)
 """
 
@@ -34,6 +33,8 @@ class AccountsTableItem(Model):
 
     class Meta:
         table_name: str | None = None
+        # Served by uvicorn's thread pool locally, the default 10 connections would churn.
+        max_pool_connections = 50
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)

@@ -5,13 +5,7 @@ from __future__ import annotations
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 
 from tradewind.errors import Conflict
-from tradewind.storage.accounts_table import (
-    AccountsTableItem,
-    ConditionFailed,
-    get_item,
-    transaction,
-    translate_errors,
-)
+from tradewind.storage.accounts_table import AccountsTableItem, ConditionFailed, translate_errors
 from tradewind.wallets.models import Wallet
 
 
@@ -32,38 +26,34 @@ class _WalletItem(AccountsTableItem):
         )
 
 
-class _WalletAddressClaimItem(AccountsTableItem):
-    wallet_id = UnicodeAttribute()
-
-
 def _user_key(user_id: str) -> str:
     return f"USER#{user_id}"
 
 
-def _claim_sort_key(chain: str, address: str) -> str:
-    return f"WALLETADDR#{chain}#{address.lower()}"
+def _wallet_key(wallet_id: str) -> str:
+    return f"WALLET#{wallet_id}"
 
 
 class DynamoWalletsRepository:
-    """WalletsRepository on the accounts table."""
+    """WalletsRepository on the accounts table.
+
+    A wallet's id is derived from its chain and address (see ``wallet_id``), so one conditional
+    PutItem keeps a chain+address unique per user: no transaction, no second item.
+    """
 
     def add(self, user_id: str, wallet: Wallet) -> None:
         item = _WalletItem(
             _user_key(user_id),
-            f"WALLET#{wallet.id}",
+            _wallet_key(wallet.id),
             wallet_id=wallet.id,
             chain=wallet.chain,
             address=wallet.address,
             label=wallet.label,
             created_at=wallet.created_at,
         )
-        claim = _WalletAddressClaimItem(
-            _user_key(user_id), _claim_sort_key(wallet.chain, wallet.address), wallet_id=wallet.id
-        )
         try:
-            with transaction() as tx:
-                tx.save(claim, condition=_WalletAddressClaimItem.pk.does_not_exist())
-                tx.save(item, condition=_WalletItem.pk.does_not_exist())
+            with translate_errors():
+                item.save(condition=_WalletItem.pk.does_not_exist())
         except ConditionFailed as e:
             raise Conflict("this address is already watched on this chain") from e
 
@@ -76,14 +66,10 @@ class DynamoWalletsRepository:
         return sorted(wallets, key=lambda wallet: wallet.created_at)
 
     def remove(self, user_id: str, wallet_id: str) -> bool:
-        item = get_item(_WalletItem, _user_key(user_id), f"WALLET#{wallet_id}")
-        if item is None:
-            return False
-        claim = _WalletAddressClaimItem(_user_key(user_id), _claim_sort_key(item.chain, item.address))
+        item = _WalletItem(_user_key(user_id), _wallet_key(wallet_id))
         try:
-            with transaction() as tx:
-                tx.delete(item, condition=_WalletItem.pk.exists())
-                tx.delete(claim)
+            with translate_errors():
+                item.delete(condition=_WalletItem.pk.exists())
         except ConditionFailed:
             return False
         return True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -11,6 +11,11 @@ from tradewind.errors import InvalidInput, NotFound
 from tradewind.wallets.addresses import validate_address
 from tradewind.wallets.models import Wallet
 from tradewind.wallets.repository import WalletsRepository
+
+
+def wallet_id(chain: str, address: str) -> str:
+    """A stable id for a chain+address: the same wallet always has the same id in a user's list."""
+    return hashlib.sha256(f"{chain}:{address.lower()}".encode()).hexdigest()[:32]
 
 
 class WalletService:
@@ -27,10 +32,11 @@ class WalletService:
         """Watch an address on an active chain."""
         if chain not in self._chains:
             raise InvalidInput(f"chain '{chain}' is not active; see GET /v1/chains", field="chain")
+        checksummed = validate_address(address)
         wallet = Wallet(
-            id=uuid.uuid4().hex,
+            id=wallet_id(chain, checksummed),
             chain=chain,
-            address=validate_address(address),
+            address=checksummed,
             label=label,
             created_at=self._clock(),
         )
