@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -71,12 +73,19 @@ def _serve(settings: RunnerSettings, cloud: LocalCloud) -> None:
     server.run()
 
 
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def run() -> int:
     """Start everything, serve until Ctrl-C or SIGTERM, stop everything; the process exit status."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # Per-request chatter from the SDKs would bury the summary and the API's own logs.
     for noisy in ("httpx", "botocore", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # SIGTERM before uvicorn takes over (while the cloud starts) must clean up like Ctrl-C does:
+    # by default it would end the process at once and orphan the anvil process groups.
+    signal.signal(signal.SIGTERM, _interrupt)
     settings = RunnerSettings()
     config = LocalCloudConfig(
         aws_port=settings.aws_port,

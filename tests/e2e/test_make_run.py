@@ -69,8 +69,8 @@ def _start(ports: dict[str, int], work_dir: Path) -> RunningSystem:
     raise AssertionError("make run did not come up:\n" + "".join(lines))
 
 
-def _interrupt(system: RunningSystem) -> int:
-    system.process.send_signal(signal.SIGINT)
+def _interrupt(system: RunningSystem, signum: signal.Signals = signal.SIGINT) -> int:
+    system.process.send_signal(signum)
     try:
         return system.process.wait(timeout=30)
     finally:
@@ -164,19 +164,20 @@ def test_bad_input_gets_a_problem_never_a_trace(http: httpx.Client) -> None:
     assert missing.json()["code"] == "not_found"
 
 
-def test_ctrl_c_stops_every_process_and_a_second_run_works(
+def test_ctrl_c_or_sigterm_stops_every_process_and_a_second_run_works(
     system: RunningSystem, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     # When the running system gets Ctrl-C
     assert _interrupt(system) == 0
     # Then nothing listens on its ports any more
     assert not [name for name, port in system.ports.items() if _listening(port)]
-    # And starting again on the same ports works
+    # And starting again on the same ports works, and SIGTERM stops it as cleanly
     again = _start(system.ports, tmp_path_factory.mktemp("again"))
     try:
         assert httpx.get(f"{again.api}/health", timeout=30).status_code == 200
     finally:
-        assert _interrupt(again) == 0
+        assert _interrupt(again, signal.SIGTERM) == 0
+    assert not [name for name, port in system.ports.items() if _listening(port)]
 
 
 @pytest.mark.parametrize("busy", ["API_PORT", "L1_PORT"])
