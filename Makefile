@@ -6,7 +6,7 @@ STAMP_PY := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-unit test-integration lint synth bench lock clean
+.PHONY: help install run test test-unit test-contracts lint synth bench lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -28,11 +28,14 @@ install: $(STAMP_PY) $(STAMP_NPM)  ## Create the virtualenv and install the pinn
 run: install  ## Start the local cloud (emulator, CDK stack, two anvil chains, API) in the foreground
 	$(BIN)/python -m localcloud run
 
-test: install lint  ## Lint, type-check and run every test (unit, infrastructure, integration, e2e)
+test: install lint test-contracts  ## Lint, type-check and run every test (contracts, unit, infrastructure, integration, e2e)
 	$(BIN)/pytest -q
 
 test-unit: install  ## Only the tests that need no local cloud
 	$(BIN)/pytest -q tests/unit tests/infrastructure
+
+test-contracts: install  ## The Foundry tests of contracts/ (forge with solc-js, offline)
+	contracts/tools/forge-test.sh
 
 lint: install  ## ruff and mypy
 	$(BIN)/ruff check .

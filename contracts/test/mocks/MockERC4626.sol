@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+
+/// @notice Plain OpenZeppelin ERC-4626 over `asset_`.
+contract MockERC4626 is ERC4626 {
+    constructor(IERC20 asset_) ERC20("Mock Yield Share", "mYLD") ERC4626(asset_) {}
+}
