@@ -202,6 +202,7 @@ def test_api_gateway_has_a_cloudwatch_role(local_template: Template) -> None:
         "ApiFunctionName",
         "AccountsTableName",
         "IdempotencyTableName",
+        "ChainTableName",
         "JwtSecretName",
         "SignerKeyId",
         "SignerKeyAlias",
@@ -215,5 +216,5 @@ def test_outputs_have_stable_ids(local_template: Template, output_id: str) -> No
 
 def test_stack_has_no_other_outputs(local_template: Template) -> None:
     # Given the local template
-    # Then there are exactly the seven documented outputs
-    assert len(local_template.find_outputs("*")) == 7
+    # Then there are exactly the eight documented outputs
+    assert len(local_template.find_outputs("*")) == 8

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
 from aws_cdk.assertions import Match, Template
 
 from tests.infrastructure.templates import output_ref
 
 
-def test_accounts_table_is_a_pay_per_request_single_table_with_ttl_and_pitr(
-    local_template: Template,
+@pytest.mark.parametrize("output_id", ["AccountsTableName", "ChainTableName"])
+def test_single_tables_are_pay_per_request_with_ttl_and_pitr(
+    local_template: Template, output_id: str
 ) -> None:
     # Given the local template
-    # When the accounts table is looked up through its output
-    accounts_id = output_ref(local_template, "AccountsTableName")
-    accounts = local_template.find_resources("AWS::DynamoDB::Table")[accounts_id]
+    # When the table is looked up through its output
+    table_id = output_ref(local_template, output_id)
+    table = local_template.find_resources("AWS::DynamoDB::Table")[table_id]
 
     # Then it has the single-table key schema, TTL, PITR, on-demand billing and no fixed name
-    assert accounts["Properties"] == {
+    assert table["Properties"] == {
         "KeySchema": [
             {"AttributeName": "pk", "KeyType": "HASH"},
             {"AttributeName": "sk", "KeyType": "RANGE"},
@@ -47,10 +49,10 @@ def test_idempotency_table_matches_powertools_defaults(local_template: Template)
     }
 
 
-def test_there_are_two_classic_tables_and_no_global_table(local_template: Template) -> None:
+def test_there_are_three_classic_tables_and_no_global_table(local_template: Template) -> None:
     # Given the local template
-    # Then both tables are AWS::DynamoDB::Table, which the local cloud's CloudFormation creates
-    local_template.resource_count_is("AWS::DynamoDB::Table", 2)
+    # Then every table is AWS::DynamoDB::Table, which the local cloud's CloudFormation creates
+    local_template.resource_count_is("AWS::DynamoDB::Table", 3)
     local_template.resource_count_is("AWS::DynamoDB::GlobalTable", 0)
 
 

@@ -31,8 +31,8 @@ def test_template_holds_only_resource_types_the_local_cloud_knows(local_template
     # When its resource types are counted
     types = Counter(resource["Type"] for resource in template["Resources"].values())
 
-    # Then both tables are classic tables, there is no GlobalTable and no CDK metadata resource
-    assert types["AWS::DynamoDB::Table"] == 2
+    # Then all three tables are classic tables, there is no GlobalTable and no CDK metadata resource
+    assert types["AWS::DynamoDB::Table"] == 3
     assert "AWS::DynamoDB::GlobalTable" not in types
     assert "AWS::CDK::Metadata" not in types
 

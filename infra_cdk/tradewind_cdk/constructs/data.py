@@ -1,4 +1,4 @@
-"""The DynamoDB tables: the accounts single table and the Powertools idempotency store."""
+"""The DynamoDB tables: the accounts single table, the Powertools idempotency store, the chain table."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from constructs import Construct
 
 from tradewind_cdk.constants import (
     ACCOUNTS_TABLE_ID,
+    CHAIN_TABLE_ID,
     IDEMPOTENCY_KEY,
     IDEMPOTENCY_TABLE_ID,
     IDEMPOTENCY_TTL_ATTRIBUTE,
@@ -20,7 +21,7 @@ _STRING = dynamodb.AttributeType.STRING
 
 
 class DataStore(Construct):
-    """Both tables; names are left to CloudFormation so stages and stacks never collide."""
+    """Every table; names are left to CloudFormation so stages and stacks never collide."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings) -> None:
         super().__init__(scope, construct_id)
@@ -28,6 +29,19 @@ class DataStore(Construct):
         self.accounts_table = dynamodb.Table(
             self,
             ACCOUNTS_TABLE_ID,
+            partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=_STRING),
+            sort_key=dynamodb.Attribute(name=SORT_KEY, type=_STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            time_to_live_attribute=TTL_ATTRIBUTE,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=settings.removal_policy,
+        )
+        # Nonce counters and sent-transaction records of the chain package (tradewind.chain.table).
+        self.chain_table = dynamodb.Table(
+            self,
+            CHAIN_TABLE_ID,
             partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=_STRING),
             sort_key=dynamodb.Attribute(name=SORT_KEY, type=_STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,

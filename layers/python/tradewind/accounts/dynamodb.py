@@ -21,13 +21,8 @@ from tradewind.accounts.models import (
     UserRecord,
 )
 from tradewind.errors import Conflict
-from tradewind.storage.accounts_table import (
-    AccountsTableItem,
-    ConditionFailed,
-    get_item,
-    transaction,
-    translate_errors,
-)
+from tradewind.storage.accounts_table import AccountsTableItem
+from tradewind.storage.dynamodb import ConditionFailed, get_item, transaction, translate_errors
 
 
 def _epoch(moment: datetime) -> int:

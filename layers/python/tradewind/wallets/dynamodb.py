@@ -5,7 +5,8 @@ from __future__ import annotations
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 
 from tradewind.errors import Conflict
-from tradewind.storage.accounts_table import AccountsTableItem, ConditionFailed, translate_errors
+from tradewind.storage.accounts_table import AccountsTableItem
+from tradewind.storage.dynamodb import ConditionFailed, translate_errors
 from tradewind.wallets.models import Wallet
 
 

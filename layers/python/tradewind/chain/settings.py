@@ -1,0 +1,47 @@
+"""Settings mixins of the chain package, loaded like every other mixin (``TRADEWIND_<NAME>``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from tradewind.config import EnvironmentSettings
+
+
+class ChainTableSettings(EnvironmentSettings):
+    """The table holding nonce counters and sent-transaction records."""
+
+    chain_table: str = Field(min_length=3)
+
+
+class RpcPoolSettings(EnvironmentSettings):
+    """Timeouts, retries and failover rules of a chain's RPC endpoints."""
+
+    rpc_timeout_s: float = Field(default=3.0, gt=0)
+    rpc_retries: int = Field(default=2, ge=0, description="retries per endpoint on transport errors")
+    rpc_backoff_s: float = Field(default=0.1, ge=0, description="first retry delay, doubled each time")
+    rpc_cooldown_s: float = Field(default=30.0, ge=0, description="how long a failed endpoint is skipped")
+    rpc_max_lag_blocks: int = Field(default=5, ge=0)
+    rpc_lag_check_s: float = Field(default=30.0, ge=0, description="how often endpoint heights are compared")
+
+
+class FeeSettings(EnvironmentSettings):
+    """EIP-1559 fee estimation from ``eth_feeHistory``."""
+
+    fee_history_blocks: int = Field(default=10, gt=0, le=1024)
+    priority_fee_percentile: float = Field(default=50.0, ge=0, le=100)
+    min_priority_fee_wei: int = Field(default=1, ge=0)
+    max_fee_per_gas_wei: int = Field(default=500 * 10**9, gt=0, description="never pay more per gas")
+
+
+class SenderSettings(EnvironmentSettings):
+    """How long to wait for a transaction, and when to replace it."""
+
+    stuck_after_s: float = Field(default=60.0, gt=0, description="replace a transaction unmined this long")
+    max_replacements: int = Field(default=3, ge=0)
+    poll_interval_s: float = Field(default=1.0, gt=0)
+    confirmation_timeout_s: float = Field(default=600.0, gt=0)
+    nonce_reserve_attempts: int = Field(default=20, gt=0)
+
+
+class ChainSenderSettings(ChainTableSettings, RpcPoolSettings, FeeSettings, SenderSettings):
+    """Everything a function that sends transactions needs from the chain package."""
