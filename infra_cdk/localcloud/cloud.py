@@ -18,6 +18,8 @@ from localcloud.chains import AnvilNode, ChainSpec, LocalChain, default_anvil_pa
 from localcloud.deployer import Deployer, Deployment
 from localcloud.emulator import Emulator
 from localcloud.lambda_runtime import InProcessLambdaRuntime
+from localcloud.market import deploy_market, load_manifest, manifest_path
+from tradewind.deployments.manifest import DeploymentManifest
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ class StartupTimings(BaseModel):
     synth_s: float = 0.0
     deploy_s: float = 0.0
     chains_s: float = 0.0
+    market_s: float = 0.0
 
 
 class LocalCloud:
@@ -145,7 +148,34 @@ class LocalCloud:
         for node in self._nodes:
             node.start()
         self.timings.chains_s = time.monotonic() - began
+
+        began = time.monotonic()
+        self._deploy_markets()
+        self.timings.market_s = time.monotonic() - began
         logger.info("local cloud started: %s", self.timings.model_dump())
+
+    def _deploy_markets(self) -> None:
+        """Deploy the local DeFi market on every chain and publish each manifest where services read it.
+
+        The manifest goes to the SSM path the stack names (as an operator publishes a real
+        chain's) and to a file beside the synthesised template, for people and scripts.
+        """
+        path = self.deployment.outputs["DeploymentsParameterPath"]
+        ssm = self.aws.client("ssm")
+        for chain in self.chains:
+            manifest = deploy_market(
+                chain.rpc_url,
+                chain.key,
+                manifest_path(self.config.work_dir / "deployments", chain.key),
+                expected_chain_id=chain.chain_id,
+            )
+            ssm.put_parameter(
+                Name=f"{path}/{chain.key}", Value=manifest.model_dump_json(), Type="String", Overwrite=True
+            )
+
+    def manifest(self, chain_key: str) -> DeploymentManifest:
+        """The deployment manifest of one local chain."""
+        return load_manifest(manifest_path(self.config.work_dir / "deployments", chain_key))
 
     def stop(self) -> None:
         """Stop the chains, remove the patches, stop the emulator; safe twice and after a failed start."""

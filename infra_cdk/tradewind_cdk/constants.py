@@ -39,6 +39,7 @@ ENV_ACCOUNTS_TABLE: Final = "TRADEWIND_ACCOUNTS_TABLE"
 ENV_JWT_SECRET_ID: Final = "TRADEWIND_JWT_SECRET_ID"  # noqa: S105 - a variable name, not a secret
 ENV_SIGNER_KEY_ID: Final = "TRADEWIND_SIGNER_KEY_ID"
 ENV_ACTIVE_CHAINS: Final = "TRADEWIND_ACTIVE_CHAINS"
+ENV_DEPLOYMENTS_PATH: Final = "TRADEWIND_DEPLOYMENTS_PARAMETER_PATH"
 
 # Construct ids
 DATA_ID: Final = "Data"
@@ -80,6 +81,7 @@ OUTPUT_CHAIN_TABLE_NAME: Final = "ChainTableName"
 OUTPUT_JWT_SECRET_NAME: Final = "JwtSecretName"  # noqa: S105 - an output id, not a secret
 OUTPUT_SIGNER_KEY_ID: Final = "SignerKeyId"
 OUTPUT_SIGNER_KEY_ALIAS: Final = "SignerKeyAlias"
+OUTPUT_DEPLOYMENTS_PATH: Final = "DeploymentsParameterPath"
 
 
 def stack_name(stage: str) -> str:
@@ -95,3 +97,8 @@ def jwt_secret_name(stage: str) -> str:
 def signer_key_alias(stage: str) -> str:
     """The KMS alias of the service's signing key of a stage."""
     return f"alias/tradewind-{stage}-signer"
+
+
+def deployments_parameter_path(stage: str) -> str:
+    """The SSM path under which each chain's deployment manifest is published (one parameter per chain)."""
+    return f"/tradewind/{stage}/deployments"

@@ -15,12 +15,14 @@ from tradewind_cdk.constants import (
     OUTPUT_API_FUNCTION_NAME,
     OUTPUT_API_URL,
     OUTPUT_CHAIN_TABLE_NAME,
+    OUTPUT_DEPLOYMENTS_PATH,
     OUTPUT_IDEMPOTENCY_TABLE_NAME,
     OUTPUT_JWT_SECRET_NAME,
     OUTPUT_SIGNER_KEY_ALIAS,
     OUTPUT_SIGNER_KEY_ID,
     SECRETS_ID,
     SIGNER_ID,
+    deployments_parameter_path,
 )
 from tradewind_cdk.constructs.api import Api
 from tradewind_cdk.constructs.data import DataStore
@@ -64,6 +66,7 @@ class TradewindStack(Stack):
             OUTPUT_JWT_SECRET_NAME: self.secrets.jwt_secret_name,
             OUTPUT_SIGNER_KEY_ID: self.signer.key.key_id,
             OUTPUT_SIGNER_KEY_ALIAS: self.signer.alias_name,
+            OUTPUT_DEPLOYMENTS_PATH: deployments_parameter_path(self.settings.name),
         }
         for output_id, value in outputs.items():
             CfnOutput(self, output_id, value=value)

@@ -74,6 +74,7 @@ def test_api_function_environment_is_exactly_what_the_settings_expect(
         "TRADEWIND_JWT_SECRET_ID": f"tradewind/{stage}/jwt-signing-key",
         "TRADEWIND_SIGNER_KEY_ID": {"Ref": output_ref(template, "SignerKeyId")},
         "TRADEWIND_ACTIVE_CHAINS": chains,
+        "TRADEWIND_DEPLOYMENTS_PARAMETER_PATH": f"/tradewind/{stage}/deployments",
         "POWERTOOLS_SERVICE_NAME": "tradewind-api",
         "POWERTOOLS_METRICS_NAMESPACE": "Tradewind",
         "POWERTOOLS_LOG_LEVEL": log_level,
@@ -130,6 +131,10 @@ def test_api_function_role_has_exactly_the_grants_it_needs(local_template: Templ
     kms_actions = {action for action in by_action if action.startswith("kms:")}
     assert kms_actions == {"kms:DescribeKey", "kms:GetPublicKey"}
     assert "kms:Sign" not in kms_actions
+    # And it may read the stage's deployment manifests, and no other parameter
+    parameter_arn = by_action["ssm:GetParameter"]["Resource"]["Fn::Join"][1]
+    assert parameter_arn[-1] == ":parameter/tradewind/local/deployments/*"
+    assert {action for action in by_action if action.startswith("ssm:")} == {"ssm:GetParameter"}
     assert all(statement["Effect"] == "Allow" for statement in statements)
 
 
@@ -206,6 +211,7 @@ def test_api_gateway_has_a_cloudwatch_role(local_template: Template) -> None:
         "JwtSecretName",
         "SignerKeyId",
         "SignerKeyAlias",
+        "DeploymentsParameterPath",
     ],
 )
 def test_outputs_have_stable_ids(local_template: Template, output_id: str) -> None:
@@ -216,5 +222,5 @@ def test_outputs_have_stable_ids(local_template: Template, output_id: str) -> No
 
 def test_stack_has_no_other_outputs(local_template: Template) -> None:
     # Given the local template
-    # Then there are exactly the eight documented outputs
-    assert len(local_template.find_outputs("*")) == 8
+    # Then there are exactly the nine documented outputs
+    assert len(local_template.find_outputs("*")) == 9

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from localcloud import LocalCloud
 from tests.support.events import api_gateway_request
 from tradewind.api.app import create_app
+from tradewind.chains.rpc import json_rpc
 from tradewind.config import ApiSettings
 from tradewind.health.probes import DynamoTableProbe, KmsKeyProbe, Probe
 from tradewind.health.service import HealthService
@@ -24,6 +26,7 @@ pytestmark = pytest.mark.integration
 
 PASSWORD = "correct-horse-1"
 ADDRESS = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"
+DECIMALS_SELECTOR = "0x313ce567"  # decimals()
 
 
 @pytest.fixture(scope="module")
@@ -244,3 +247,18 @@ def test_the_deployed_lambda_function_serves_the_same_api(
     problem = json.loads(json.loads(bad["Payload"].read())["body"])
     assert problem["status"] == 422
     assert problem["request_id"] == event["requestContext"]["requestId"]
+
+
+def test_tokens_come_from_the_published_manifest_and_match_the_chain(
+    client: TestClient, local_cloud: LocalCloud
+) -> None:
+    # Given the local market deployed on L2 and its manifest published by the local cloud
+    chain = next(chain for chain in local_cloud.chains if chain.key == "local-l2")
+    # When the API lists L2's tokens
+    items = client.get("/v1/tokens", params={"chain": chain.key}).json()["items"]
+    # Then they are the market's tokens, and each one's decimals are what the token contract says
+    assert {token["symbol"] for token in items} == {"WETH", "USDC", "WBTC", "DAI", "LINK"}
+    with httpx.Client(timeout=5) as rpc:
+        for token in items:
+            call = {"to": token["address"], "data": DECIMALS_SELECTOR}
+            assert int(json_rpc(rpc, chain.rpc_url, "eth_call", [call, "latest"]), 16) == token["decimals"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tradewind.accounts.models import ApiKey, ApiKeyRecord, RefreshTokenRecord, SessionFamily, UserRecord
-from tradewind.errors import Conflict
+from tradewind.deployments.manifest import DeploymentManifest
+from tradewind.errors import Conflict, NotFound
 from tradewind.wallets.models import Wallet
 
 
@@ -113,3 +114,15 @@ class InMemoryWalletsRepository:
 
     def remove(self, user_id: str, wallet_id: str) -> bool:
         return self.wallets.get(user_id, {}).pop(wallet_id, None) is not None
+
+
+class InMemoryManifests:
+    """ManifestSource over a dict of manifests by chain key."""
+
+    def __init__(self, manifests: dict[str, DeploymentManifest]) -> None:
+        self.manifests = manifests
+
+    def manifest(self, chain_key: str) -> DeploymentManifest:
+        if chain_key not in self.manifests:
+            raise NotFound(f"nothing is deployed on chain '{chain_key}'")
+        return self.manifests[chain_key]

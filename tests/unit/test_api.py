@@ -9,18 +9,43 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.unit.memory import FakeClock, InMemoryAccountsRepository, InMemoryWalletsRepository
+from tests.unit.memory import (
+    FakeClock,
+    InMemoryAccountsRepository,
+    InMemoryManifests,
+    InMemoryWalletsRepository,
+)
 from tradewind.accounts.service import AccountService, LoginThrottle
 from tradewind.accounts.tokens import AccessTokenIssuer
 from tradewind.api.app import create_app
 from tradewind.api.container import Services
 from tradewind.chains.registry import ChainRegistry
 from tradewind.config import ApiSettings
+from tradewind.deployments.manifest import DeploymentManifest, TokenEntry, UniswapV3Entry
+from tradewind.deployments.tokens import TokenService
 from tradewind.errors import DependencyUnavailable
 from tradewind.health.service import HealthService
 from tradewind.wallets.service import WalletService
 
 PASSWORD = "correct-horse-1"
+L1_MANIFEST = DeploymentManifest(
+    chain_key="local-l1",
+    chain_id=31337,
+    deployer="0x" + "1" * 40,
+    multicall3="0x" + "2" * 40,
+    uniswap_v3=UniswapV3Entry(
+        factory="0x" + "3" * 40,
+        swap_router="0x" + "4" * 40,
+        quoter_v2="0x" + "5" * 40,
+        position_manager="0x" + "6" * 40,
+    ),
+    tokens=(
+        TokenEntry(symbol="USDC", name="USD Coin", decimals=6, address="0x" + "7" * 40),
+        TokenEntry(symbol="WBTC", name="Wrapped BTC", decimals=8, address="0x" + "8" * 40),
+    ),
+    pools=(),
+    vaults=(),
+)
 ADDRESS = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 
 
@@ -42,7 +67,12 @@ def probes() -> list[_Probe]:
 @pytest.fixture
 def client(probes: list[_Probe]) -> Iterator[TestClient]:
     clock = FakeClock()
-    settings = ApiSettings(accounts_table="unused", jwt_secret_id="unused", signer_key_id="unused")
+    settings = ApiSettings(
+        accounts_table="unused",
+        jwt_secret_id="unused",
+        signer_key_id="unused",
+        deployments_parameter_path="/tradewind/test/deployments",
+    )
     chains = ChainRegistry.select(["local-l1", "local-l2"])
     accounts = AccountService(
         InMemoryAccountsRepository(),
@@ -56,6 +86,7 @@ def client(probes: list[_Probe]) -> Iterator[TestClient]:
         chains=chains,
         accounts=accounts,
         wallets=WalletService(InMemoryWalletsRepository(), chains, clock),
+        tokens=TokenService(chains, InMemoryManifests({"local-l1": L1_MANIFEST})),
         health=HealthService(probes),
     )
     with TestClient(create_app(services=services), raise_server_exceptions=False) as test_client:
@@ -216,3 +247,20 @@ def test_health_names_the_failed_dependency(client: TestClient, probes: list[_Pr
 def test_openapi_documents_both_auth_schemes(client: TestClient) -> None:
     schemes = client.get("/openapi.json").json()["components"]["securitySchemes"]
     assert {"HTTPBearer", "APIKeyHeader"} <= schemes.keys()
+
+
+def test_tokens_of_a_chain_come_from_its_manifest(client: TestClient) -> None:
+    items = client.get("/v1/tokens", params={"chain": "local-l1"}).json()["items"]
+    assert [(t["symbol"], t["decimals"], t["address"]) for t in items] == [
+        ("USDC", 6, "0x" + "7" * 40),
+        ("WBTC", 8, "0x" + "8" * 40),
+    ]
+
+
+def test_tokens_need_an_active_chain_with_a_deployment(client: TestClient) -> None:
+    assert (
+        _assert_problem(client.get("/v1/tokens", params={"chain": "ethereum"}), 422)["errors"][0]["field"]
+        == "chain"
+    )
+    assert _assert_problem(client.get("/v1/tokens"), 422)["errors"][0]["field"] == "chain"
+    _assert_problem(client.get("/v1/tokens", params={"chain": "local-l2"}), 404)

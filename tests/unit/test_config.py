@@ -11,6 +11,7 @@ REQUIRED = {
     "TRADEWIND_ACCOUNTS_TABLE": "accounts",
     "TRADEWIND_JWT_SECRET_ID": "tradewind/local/jwt-signing-key",
     "TRADEWIND_SIGNER_KEY_ID": "key-1",
+    "TRADEWIND_DEPLOYMENTS_PARAMETER_PATH": "/tradewind/local/deployments",
 }
 
 

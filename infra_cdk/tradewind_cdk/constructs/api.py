@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
-from cdk_nag import NagPackSuppression, NagSuppressions
+from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
 
 from tradewind_cdk.constants import (
@@ -22,16 +23,23 @@ from tradewind_cdk.constants import (
     API_TIMEOUT_S,
     ENV_ACCOUNTS_TABLE,
     ENV_ACTIVE_CHAINS,
+    ENV_DEPLOYMENTS_PATH,
     ENV_JWT_SECRET_ID,
     ENV_SIGNER_KEY_ID,
     ENV_STAGE,
     FUNCTIONS_DIR,
     REST_API_ID,
+    deployments_parameter_path,
 )
 from tradewind_cdk.constructs.function import TradewindFunction
 from tradewind_cdk.constructs.signer import Signer
 from tradewind_cdk.stage import StageSettings
 
+# cdk-nag's rendering of "arn:...:parameter/tradewind/<stage>/deployments/*".
+_DEPLOYMENT_PARAMETERS = (
+    r"/^Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:"
+    r"parameter\/tradewind\/[a-z]+\/deployments\/\*$/g"
+)
 _APP_AUTHORIZATION = (
     "Authorization is done inside the application: FastAPI checks a JWT bearer token or an API key "
     "on every route that needs one; public routes (health, signup, login) must stay open."
@@ -71,11 +79,24 @@ class Api(Construct):
                 ENV_JWT_SECRET_ID: jwt_secret_name,
                 ENV_SIGNER_KEY_ID: signer.key.key_id,
                 ENV_ACTIVE_CHAINS: ",".join(settings.active_chains),
+                ENV_DEPLOYMENTS_PATH: deployments_parameter_path(settings.name),
             },
         )
         accounts_table.grant_read_write_data(self.handler.role)
         jwt_secret.grant_read(self.handler.role)
         signer.grant_public_key_read(self.handler.role)
+        self.handler.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ssm:GetParameter"],
+                resources=[
+                    Stack.of(self).format_arn(
+                        service="ssm",
+                        resource="parameter",
+                        resource_name=deployments_parameter_path(settings.name).lstrip("/") + "/*",
+                    )
+                ],
+            )
+        )
 
         self.access_log_group = logs.LogGroup(
             self,
@@ -119,6 +140,20 @@ class Api(Construct):
         self._suppress_nag_findings()
 
     def _suppress_nag_findings(self) -> None:
+        NagSuppressions.add_resource_suppressions(
+            self.handler.role,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    reason=(
+                        "One manifest parameter per chain under the stage's deployments path; the "
+                        "chain keys are configuration, so the grant covers that path and nothing else."
+                    ),
+                    applies_to=[RegexAppliesTo(regex=_DEPLOYMENT_PARAMETERS)],
+                )
+            ],
+            apply_to_children=True,
+        )
         NagSuppressions.add_resource_suppressions(
             self.rest_api,
             [

@@ -87,5 +87,14 @@ class ChainSettings(EnvironmentSettings):
         return value
 
 
-class ApiSettings(StageSettings, AccountsTableSettings, AuthSettings, SignerSettings, ChainSettings):
+class DeploymentsSettings(EnvironmentSettings):
+    """Where each chain's deployment manifest is published, and how long a read is cached."""
+
+    deployments_parameter_path: str = Field(pattern=r"^/")
+    deployments_cache_s: int = Field(default=300, ge=0)
+
+
+class ApiSettings(
+    StageSettings, AccountsTableSettings, AuthSettings, SignerSettings, ChainSettings, DeploymentsSettings
+):
     """Everything the API function needs."""

@@ -13,6 +13,8 @@ from tradewind.accounts.tokens import AccessTokenIssuer
 from tradewind.aws.secrets import SecretValue
 from tradewind.chains.registry import ChainRegistry
 from tradewind.config import ApiSettings
+from tradewind.deployments.registry import ParameterManifestSource
+from tradewind.deployments.tokens import TokenService
 from tradewind.health.probes import ChainProbe, DynamoTableProbe, KmsKeyProbe, Probe
 from tradewind.health.service import HealthService
 from tradewind.storage.accounts_table import bind_accounts_table
@@ -33,6 +35,7 @@ class Services:
     chains: ChainRegistry
     accounts: AccountService
     wallets: WalletService
+    tokens: TokenService
     health: HealthService
 
 
@@ -64,5 +67,8 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
         chains=chains,
         accounts=accounts,
         wallets=WalletService(DynamoWalletsRepository(), chains, clock),
+        tokens=TokenService(
+            chains, ParameterManifestSource(settings.deployments_parameter_path, settings.deployments_cache_s)
+        ),
         health=HealthService(probes),
     )

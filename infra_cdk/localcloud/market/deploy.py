@@ -1,0 +1,244 @@
+"""Deploy the local DeFi market (WETH9, test tokens, Uniswap V3, Multicall3, yield vaults) on one chain."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
+from web3 import HTTPProvider, Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.exceptions import Web3Exception
+from web3.types import TxReceipt, Wei
+
+from localcloud.market import artifacts
+from localcloud.market.catalog import (
+    EXTRA_FEE_TIERS,
+    LIQUIDITY_USD_PER_SIDE,
+    POOLS,
+    TOKENS,
+    VAULTS,
+    PoolSpec,
+    TokenSpec,
+    VaultSpec,
+    token_spec,
+    wrapped_native,
+)
+from localcloud.market.errors import MarketDeployFailed
+from localcloud.market.manifest import write_manifest
+from localcloud.market.pricing import base_units, full_range_ticks, sqrt_price_x96
+from tradewind.deployments.manifest import (
+    DeploymentManifest,
+    PoolEntry,
+    TokenEntry,
+    UniswapV3Entry,
+    VaultEntry,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_UINT256 = 2**256 - 1
+_ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+_RECEIPT_TIMEOUT_S = 30.0
+
+
+class _Sender:
+    """Sends the deployer's transactions through the node's unlocked account and checks each receipt."""
+
+    def __init__(self, w3: Web3, sender: ChecksumAddress) -> None:
+        self.w3 = w3
+        self.sender = sender
+
+    def deploy(self, artifact: artifacts.Artifact, *args: Any) -> Contract:
+        """Deploy ``artifact`` with constructor ``args``; the contract at its new address."""
+        factory = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+        try:
+            tx_hash = factory.constructor(*args).transact({"from": self.sender})
+        except Web3Exception as e:
+            raise MarketDeployFailed(f"deploying {artifact.name} failed: {e}") from e
+        receipt = self._settle(tx_hash)
+        address = receipt["contractAddress"]
+        if address is None:
+            raise MarketDeployFailed("deployment receipt has no contract address")
+        return self.w3.eth.contract(address=address, abi=artifact.abi)
+
+    def send(self, call: ContractFunction, value: int = 0) -> TxReceipt:
+        """Send ``call`` as a transaction and wait for its successful receipt."""
+        try:
+            tx_hash = call.transact({"from": self.sender, "value": Wei(value)})
+        except Web3Exception as e:
+            # Gas estimation runs the call first, so a revert surfaces here with its reason.
+            raise MarketDeployFailed(f"{call.fn_name} failed: {e}") from e
+        return self._settle(tx_hash)
+
+    def _settle(self, tx_hash: HexBytes) -> TxReceipt:
+        # Anvil automines, so the receipt is usually there on the first look; a block time also works.
+        receipt = self.w3.eth.wait_for_transaction_receipt(
+            tx_hash, timeout=_RECEIPT_TIMEOUT_S, poll_latency=0.02
+        )
+        if receipt["status"] != 1:
+            raise MarketDeployFailed(f"transaction {tx_hash.hex()} reverted")
+        return receipt
+
+
+def deploy_market(
+    rpc_url: str,
+    chain_key: str,
+    manifest_path: Path | None = None,
+    *,
+    expected_chain_id: int | None = None,
+    deployer: str | None = None,
+) -> DeploymentManifest:
+    """Deploy the whole market on the node at ``rpc_url`` and write its manifest to ``manifest_path``.
+
+    ``deployer`` must be an account the node has unlocked (default: anvil's first account).
+    """
+    began = time.monotonic()
+    artifacts.build_market_contracts()
+    w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 10}))
+    chain_id = w3.eth.chain_id
+    if expected_chain_id is not None and chain_id != expected_chain_id:
+        raise MarketDeployFailed(f"{rpc_url} is chain {chain_id}, expected {expected_chain_id}")
+    sender = _Sender(w3, Web3.to_checksum_address(deployer) if deployer else w3.eth.accounts[0])
+
+    tokens = _deploy_tokens(sender)
+    uniswap = _deploy_uniswap(sender, tokens[wrapped_native().symbol].address)
+    multicall = sender.deploy(artifacts.market("Multicall3"))
+    _fund(sender, tokens)
+    pools = [_create_pool(sender, uniswap, tokens, spec) for spec in POOLS]
+    vaults = [_deploy_vault(sender, tokens[spec.asset], spec) for spec in VAULTS]
+
+    manifest = DeploymentManifest(
+        chain_key=chain_key,
+        chain_id=chain_id,
+        deployer=sender.sender,
+        multicall3=multicall.address,
+        uniswap_v3=UniswapV3Entry(
+            factory=uniswap["factory"].address,
+            swap_router=uniswap["swap_router"].address,
+            quoter_v2=uniswap["quoter_v2"].address,
+            position_manager=uniswap["position_manager"].address,
+        ),
+        tokens=tuple(_token_entry(spec, tokens[spec.symbol]) for spec in TOKENS),
+        pools=tuple(pools),
+        vaults=tuple(vaults),
+    )
+    if manifest_path is not None:
+        write_manifest(manifest, manifest_path)
+    logger.info("market deployed on %s in %.2f s", chain_key, time.monotonic() - began)
+    return manifest
+
+
+def _deploy_tokens(sender: _Sender) -> dict[str, Contract]:
+    """WETH9 for the wrapped native token, a TestToken for every other catalog entry."""
+    test_token = artifacts.market("TestToken")
+    return {
+        spec.symbol: sender.deploy(artifacts.weth9())
+        if spec.wrapped_native
+        else sender.deploy(test_token, spec.name, spec.symbol, spec.decimals)
+        for spec in TOKENS
+    }
+
+
+def _deploy_uniswap(sender: _Sender, weth: ChecksumAddress) -> dict[str, Contract]:
+    """The factory (with the extra fee tiers enabled), SwapRouter, QuoterV2 and the position manager."""
+    factory = sender.deploy(artifacts.uniswap_v3_core("UniswapV3Factory"))
+    for fee, tick_spacing in EXTRA_FEE_TIERS.items():
+        sender.send(factory.functions.enableFeeAmount(fee, tick_spacing))
+    router = artifacts.uniswap_v3_periphery("SwapRouter", "SwapRouter")
+    quoter = artifacts.uniswap_v3_periphery("lens/QuoterV2", "QuoterV2")
+    manager = artifacts.uniswap_v3_periphery("NonfungiblePositionManager", "NonfungiblePositionManager")
+    return {
+        "factory": factory,
+        "swap_router": sender.deploy(router, factory.address, weth),
+        "quoter_v2": sender.deploy(quoter, factory.address, weth),
+        # No token descriptor: only tokenURI() needs one, and it would need a linked library.
+        "position_manager": sender.deploy(manager, factory.address, weth, _ZERO_ADDRESS),
+    }
+
+
+def _fund(sender: _Sender, tokens: dict[str, Contract]) -> None:
+    """Give the deployer exactly what the pools and vaults take: wrapped ETH and minted test tokens."""
+    needed = _amounts_needed()
+    for spec in TOKENS:
+        token, amount = tokens[spec.symbol], needed[spec.symbol]
+        if spec.wrapped_native:
+            sender.send(token.functions.deposit(), value=amount)
+        else:
+            sender.send(token.functions.mint(sender.sender, amount))
+
+
+def _amounts_needed() -> Counter[str]:
+    """Base units of each token the pools and vault seeds and harvests use."""
+    needed: Counter[str] = Counter()
+    for pool in POOLS:
+        for symbol in (pool.base, pool.quote):
+            needed[symbol] += _liquidity_amount(token_spec(symbol))
+    for vault in VAULTS:
+        needed[vault.asset] += base_units(vault.seed + vault.harvest, token_spec(vault.asset).decimals)
+    return needed
+
+
+def _liquidity_amount(spec: TokenSpec) -> int:
+    """Base units of ``spec`` worth one side of a pool."""
+    return base_units(LIQUIDITY_USD_PER_SIDE / spec.usd_price, spec.decimals)
+
+
+def _create_pool(
+    sender: _Sender, uniswap: dict[str, Contract], tokens: dict[str, Contract], spec: PoolSpec
+) -> PoolEntry:
+    """Create and initialise the pool at the catalog price, then add full-range liquidity."""
+    # The pool orders its tokens by address; the price it stores is token1 per token0.
+    symbol0, symbol1 = sorted((spec.base, spec.quote), key=lambda symbol: int(tokens[symbol].address, 16))
+    token0, token1 = token_spec(symbol0), token_spec(symbol1)
+    contract0, contract1 = tokens[symbol0], tokens[symbol1]
+    address0, address1 = contract0.address, contract1.address
+    price = Fraction(token0.usd_price) / Fraction(token1.usd_price)
+    manager, factory = uniswap["position_manager"], uniswap["factory"]
+    sender.send(
+        manager.functions.createAndInitializePoolIfNecessary(
+            address0, address1, spec.fee, sqrt_price_x96(price, token0.decimals, token1.decimals)
+        )
+    )
+    tick_spacing: int = factory.functions.feeAmountTickSpacing(spec.fee).call()
+    tick_lower, tick_upper = full_range_ticks(tick_spacing)
+    for contract in (contract0, contract1):
+        _approve_once(sender, contract, manager.address)
+    amount0, amount1 = _liquidity_amount(token0), _liquidity_amount(token1)
+    # MintParams: the desired amounts set the depth; no minimums, the pool was just priced by us.
+    mint = (address0, address1, spec.fee, tick_lower, tick_upper, amount0, amount1, 0, 0)
+    sender.send(manager.functions.mint((*mint, sender.sender, MAX_UINT256)))
+    return PoolEntry(
+        name=spec.name,
+        token0=symbol0,
+        token1=symbol1,
+        fee=spec.fee,
+        tick_spacing=tick_spacing,
+        address=factory.functions.getPool(address0, address1, spec.fee).call(),
+    )
+
+
+def _approve_once(sender: _Sender, token: Contract, spender: str) -> None:
+    """Let ``spender`` take any amount of ``token``, unless it already may."""
+    if token.functions.allowance(sender.sender, spender).call() == 0:
+        sender.send(token.functions.approve(spender, MAX_UINT256))
+
+
+def _deploy_vault(sender: _Sender, asset: Contract, spec: VaultSpec) -> VaultEntry:
+    """Deploy a YieldVault, deposit its seed and harvest its yield, so its share price is above 1."""
+    vault = sender.deploy(artifacts.market("YieldVault"), asset.address, spec.name, spec.symbol)
+    decimals = token_spec(spec.asset).decimals
+    sender.send(asset.functions.approve(vault.address, MAX_UINT256))
+    sender.send(vault.functions.deposit(base_units(spec.seed, decimals), sender.sender))
+    sender.send(vault.functions.harvest(base_units(spec.harvest, decimals)))
+    return VaultEntry(symbol=spec.symbol, name=spec.name, asset=spec.asset, address=vault.address)
+
+
+def _token_entry(spec: TokenSpec, token: Contract) -> TokenEntry:
+    return TokenEntry(symbol=spec.symbol, name=spec.name, decimals=spec.decimals, address=token.address)
