@@ -47,6 +47,10 @@ def _summary(settings: RunnerSettings, cloud: LocalCloud) -> str:
     ]
     lines += [f"  {c.key:<14} {c.name}, chain id {c.chain_id}, RPC {c.rpc_url}" for c in cloud.chains]
     lines += [
+        f"  Deployments    {cloud.config.work_dir / 'deployments'}/<chain>.json "
+        f"(also SSM {cloud.deployment.outputs['DeploymentsParameterPath']}/<chain>)",
+    ]
+    lines += [
         f"  Demo login     {settings.demo_email} / {settings.demo_password}",
         "  Ctrl-C stops everything.",
         "",
