@@ -15,7 +15,8 @@ import {ISwapRouter} from "./interfaces/ISwapRouter.sol";
 import {RollingWindow} from "./libraries/RollingWindow.sol";
 
 /// @title TradingVault - one user's funds, traded by a service operator only within on-chain rules
-/// @notice See {ITradingVault} for the rules. Deployed once per user with a plain constructor
+/// @notice See {ITradingVault} for the rules. Deployed once per user with a plain constructor that
+///         can also apply an initial configuration, directly or through {TradingVaultFactory}
 ///         (see contracts/README.md for the clone-factory trade-off).
 /// @dev Caps are in token units of the token SOLD (tokenIn for swaps, the asset for ERC-4626 deposits,
 ///      the share token for redeems): no price oracle is trusted on-chain, so the owner sets caps per
@@ -56,13 +57,30 @@ contract TradingVault is ITradingVault, Ownable2Step, Pausable, ReentrancyGuardT
     /// @param operator_ The service's signing address (may be zero: no trading until set).
     /// @param guardian_ May pause the operator (may be zero).
     /// @param maxSlippageBps_ Largest slippage of `minAmountOut` below the quote, in basis points.
-    constructor(address owner_, address operator_, address guardian_, uint256 maxSlippageBps_)
-        Ownable(owner_)
-        EIP712("TradewindTradingVault", "1")
-    {
+    /// @param config Initial allowlists and token caps (may be all empty); applied with the setters' checks
+    ///        and events, in order: routers, tokens, yield vaults.
+    constructor(
+        address owner_,
+        address operator_,
+        address guardian_,
+        uint256 maxSlippageBps_,
+        InitialConfig memory config
+    ) Ownable(owner_) EIP712("TradewindTradingVault", "1") {
         _setOperator(operator_);
         _setGuardian(guardian_);
         _setMaxSlippageBps(maxSlippageBps_);
+        if (config.tokens.length != config.tokenConfigs.length) {
+            revert ConfigLengthMismatch(config.tokens.length, config.tokenConfigs.length);
+        }
+        for (uint256 i; i < config.routers.length; ++i) {
+            _setRouter(config.routers[i], true);
+        }
+        for (uint256 i; i < config.tokens.length; ++i) {
+            _setTokenConfig(config.tokens[i], config.tokenConfigs[i]);
+        }
+        for (uint256 i; i < config.yieldVaults.length; ++i) {
+            _setYieldVault(config.yieldVaults[i], true);
+        }
     }
 
     // ================================================================== operator actions
@@ -199,23 +217,17 @@ contract TradingVault is ITradingVault, Ownable2Step, Pausable, ReentrancyGuardT
 
     /// @inheritdoc ITradingVault
     function setRouter(address router, bool allowed) external onlyOwner {
-        if (router == address(0)) revert ZeroAddress();
-        isRouter[router] = allowed;
-        emit RouterAllowed(router, allowed);
+        _setRouter(router, allowed);
     }
 
     /// @inheritdoc ITradingVault
     function setYieldVault(address vault, bool allowed) external onlyOwner {
-        if (vault == address(0)) revert ZeroAddress();
-        isYieldVault[vault] = allowed;
-        emit YieldVaultAllowed(vault, allowed);
+        _setYieldVault(vault, allowed);
     }
 
     /// @inheritdoc ITradingVault
     function setTokenConfig(address token, TokenConfig calldata config) external onlyOwner {
-        if (token == address(0)) revert ZeroAddress();
-        _tokenConfig[token] = config;
-        emit TokenConfigured(token, config.allowed, config.maxPerTrade, config.maxPerDay, config.signatureThreshold);
+        _setTokenConfig(token, config);
     }
 
     /// @inheritdoc ITradingVault
@@ -355,6 +367,24 @@ contract TradingVault is ITradingVault, Ownable2Step, Pausable, ReentrancyGuardT
     function _setGuardian(address newGuardian) internal {
         emit GuardianChanged(guardian, newGuardian);
         guardian = newGuardian;
+    }
+
+    function _setRouter(address router, bool allowed) internal {
+        if (router == address(0)) revert ZeroAddress();
+        isRouter[router] = allowed;
+        emit RouterAllowed(router, allowed);
+    }
+
+    function _setYieldVault(address vault, bool allowed) internal {
+        if (vault == address(0)) revert ZeroAddress();
+        isYieldVault[vault] = allowed;
+        emit YieldVaultAllowed(vault, allowed);
+    }
+
+    function _setTokenConfig(address token, TokenConfig memory config) internal {
+        if (token == address(0)) revert ZeroAddress();
+        _tokenConfig[token] = config;
+        emit TokenConfigured(token, config.allowed, config.maxPerTrade, config.maxPerDay, config.signatureThreshold);
     }
 
     function _setMaxSlippageBps(uint256 bps) internal {

@@ -233,7 +233,7 @@ contract TradingVaultSwapTest is VaultFixture {
     }
 
     function test_signature_boundToVaultDomain() public {
-        TradingVault other = new TradingVault(owner, operator, guardian, SLIPPAGE_BPS);
+        TradingVault other = new TradingVault(owner, operator, guardian, SLIPPAGE_BPS, _emptyConfig());
         ITradingVault.SwapRequest memory r = _req(800e18);
         assertTrue(other.swapDigest(r, 0) != vault.swapDigest(r, 0));
     }

@@ -40,6 +40,21 @@ interface ITradingVault {
         uint256 deadline;
     }
 
+    /// @notice Rules a vault starts with, applied by the constructor exactly as the owner setters would
+    ///         (same checks, same events), so a vault can be deployed ready to use by someone who does not
+    ///         hold the owner key. Everything can still be changed later by the owner through the setters.
+    /// @param routers Swap routers to allowlist ({setRouter}(router, true)); zero address reverts.
+    /// @param tokens Tokens to configure; `tokens[i]` gets `tokenConfigs[i]` ({setTokenConfig}).
+    /// @param tokenConfigs Same length as `tokens`, else {ConfigLengthMismatch}.
+    /// @param yieldVaults ERC-4626 vaults to allowlist ({setYieldVault}(vault, true)); remember to also
+    ///        configure each one as a token (its share token), or deposits revert with {TokenNotAllowed}.
+    struct InitialConfig {
+        address[] routers;
+        address[] tokens;
+        TokenConfig[] tokenConfigs;
+        address[] yieldVaults;
+    }
+
     // ------------------------------------------------------------------ errors
     error NotOperator(address caller);
     error NotGuardianOrOwner(address caller);
@@ -59,6 +74,8 @@ interface ITradingVault {
     error InvalidOwnerSignature(address signer);
     error SlippageBpsOutOfRange(uint256 bps);
     error RenounceDisabled();
+    /// @notice `InitialConfig.tokens` and `InitialConfig.tokenConfigs` differ in length.
+    error ConfigLengthMismatch(uint256 tokens, uint256 tokenConfigs);
 
     // ------------------------------------------------------------------ events
     /// @notice Operator set or replaced (`newOperator == 0` revokes).

@@ -33,7 +33,6 @@ abstract contract VaultFixture is Test {
     function setUp() public virtual {
         vm.warp(1_700_000_000);
         owner = vm.addr(OWNER_PK);
-        vault = new TradingVault(owner, operator, guardian, SLIPPAGE_BPS);
         tokenA = new MockERC20("Token A", "A", 18);
         tokenB = new MockERC20("Token B", "B", 18);
         tokenC = new MockERC20("Token C", "C", 18);
@@ -42,18 +41,32 @@ abstract contract VaultFixture is Test {
         router.setPrice(address(tokenB), address(tokenA), 0.5e18);
         yieldVault = new MockERC4626(tokenA);
 
-        vm.startPrank(owner);
-        vault.setRouter(address(router), true);
-        vault.setYieldVault(address(yieldVault), true);
-        vault.setTokenConfig(address(tokenA), _cfg());
-        vault.setTokenConfig(address(tokenB), _cfg());
-        vault.setTokenConfig(address(yieldVault), _cfg());
-        vm.stopPrank();
+        // Configured at construction (what the factory does); the owner setters are exercised by the tests.
+        vault = new TradingVault(owner, operator, guardian, SLIPPAGE_BPS, _initialConfig());
 
         tokenA.mint(address(vault), FUNDING);
         tokenB.mint(address(vault), FUNDING);
         tokenC.mint(address(vault), FUNDING);
     }
+
+    /// @dev Router, tokens A, B and the ERC-4626 share token (all with `_cfg()`), the ERC-4626 vault.
+    function _initialConfig() internal view returns (ITradingVault.InitialConfig memory c) {
+        c.routers = new address[](1);
+        c.routers[0] = address(router);
+        c.tokens = new address[](3);
+        c.tokens[0] = address(tokenA);
+        c.tokens[1] = address(tokenB);
+        c.tokens[2] = address(yieldVault);
+        c.tokenConfigs = new ITradingVault.TokenConfig[](3);
+        for (uint256 i; i < 3; ++i) {
+            c.tokenConfigs[i] = _cfg();
+        }
+        c.yieldVaults = new address[](1);
+        c.yieldVaults[0] = address(yieldVault);
+    }
+
+    /// @dev A configuration with nothing allowlisted.
+    function _emptyConfig() internal pure returns (ITradingVault.InitialConfig memory c) {}
 
     function _cfg() internal pure returns (ITradingVault.TokenConfig memory) {
         return ITradingVault.TokenConfig({
