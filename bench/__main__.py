@@ -1,4 +1,4 @@
-"""``python -m bench``: handler import times and API latency on the local cloud, printed to stdout."""
+"""``python -m bench``: import times, API latency and chain sending on the local cloud, printed to stdout."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import api_latency, emulator_errors, import_times
+from bench import api_latency, chain_send, emulator_errors, import_times
 from bench.api_latency import Deadline, Latency, Plan, Request, get_me, post_wallet
 from bench.emulator_errors import EmulatorErrors
 from bench.import_times import ImportTime, Skipped
@@ -187,6 +187,7 @@ def main() -> int:
             os.environ.update(env)
             _report_imports(env)
             _report_latency(cloud)
+            chain_send.report(cloud)
     print(f"\ntotal: {time.monotonic() - began:.1f} s")
     return 0
 

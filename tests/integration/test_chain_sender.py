@@ -82,7 +82,9 @@ def funded(cloud: LocalCloud, signer: KmsSigner) -> str:
 
 
 def _sender(cloud: LocalCloud, settings: ChainSenderSettings, chain: Chain) -> TransactionSender:
-    return build_sender(chain, cloud.aws.client("kms"), cloud.deployment.outputs["SignerKeyId"], settings)
+    return build_sender(
+        chain, KmsSigner(cloud.aws.client("kms"), cloud.deployment.outputs["SignerKeyId"]), settings
+    )
 
 
 def _wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:

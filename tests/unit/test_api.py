@@ -33,6 +33,7 @@ L1_MANIFEST = DeploymentManifest(
     chain_id=31337,
     deployer="0x" + "1" * 40,
     multicall3="0x" + "2" * 40,
+    trading_vault_factory="0x" + "9" * 40,
     uniswap_v3=UniswapV3Entry(
         factory="0x" + "3" * 40,
         swap_router="0x" + "4" * 40,

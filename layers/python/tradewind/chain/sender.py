@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
@@ -15,7 +15,6 @@ from web3.types import TxParams
 from tradewind.chain.client import ChainClient, Receipt, connect
 from tradewind.chain.errors import FeeCapExceeded, TransactionNotConfirmed, TransactionRejected
 from tradewind.chain.fees import FeeEstimator, Fees
-from tradewind.chain.kms_signer import KmsSigner
 from tradewind.chain.nonces import NonceManager
 from tradewind.chain.records import TransactionRecord, TransactionStore
 from tradewind.chain.reverts import RevertInfo, decode_revert
@@ -24,6 +23,17 @@ from tradewind.chain.table import bind_chain_table
 from tradewind.chains.registry import Chain
 from tradewind.errors import Conflict
 from tradewind.storage.dynamodb import ConditionFailed
+
+
+class TransactionSigner(Protocol):
+    """Signs for one address: the KMS key in the service, a local key in benchmarks."""
+
+    @property
+    def address(self) -> str:
+        """The checksummed address the signatures recover to."""
+
+    def sign_transaction(self, tx: dict[str, Any]) -> bytes:
+        """The raw signed EIP-1559 transaction."""
 
 
 class TransactionRequest(BaseModel):
@@ -59,7 +69,7 @@ class TransactionSender:
     def __init__(
         self,
         client: ChainClient,
-        signer: KmsSigner,
+        signer: TransactionSigner,
         nonces: NonceManager,
         fees: FeeEstimator,
         *,
@@ -232,13 +242,10 @@ def _call_params(sender: str, tx: Mapping[str, Any]) -> TxParams:
     return params  # type: ignore[return-value]
 
 
-def build_sender(
-    chain: Chain, kms_client: Any, key_id: str, settings: ChainSenderSettings
-) -> TransactionSender:
-    """The composition root of the chain package: one sender for one chain and one KMS key."""
+def build_sender(chain: Chain, signer: TransactionSigner, settings: ChainSenderSettings) -> TransactionSender:
+    """The composition root of the chain package: one sender for one chain and one signing key."""
     bind_chain_table(settings.chain_table)
     client = connect(chain, settings)
-    signer = KmsSigner(kms_client, key_id)
     return TransactionSender(
         client,
         signer,

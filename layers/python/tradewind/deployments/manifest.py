@@ -62,6 +62,8 @@ class DeploymentManifest(_Frozen):
     chain_id: int
     deployer: str
     multicall3: str
+    # Creates the users' TradingVaults; only the service's signer (its operator) may call it.
+    trading_vault_factory: str
     uniswap_v3: UniswapV3Entry
     tokens: tuple[TokenEntry, ...]
     pools: tuple[PoolEntry, ...]
