@@ -19,6 +19,7 @@ from localcloud.deployer import Deployer, Deployment
 from localcloud.emulator import Emulator
 from localcloud.lambda_runtime import InProcessLambdaRuntime
 from localcloud.market import deploy_market, load_manifest, manifest_path
+from tradewind.chain.kms_signer import KmsSigner
 from tradewind.deployments.manifest import DeploymentManifest
 
 logger = logging.getLogger(__name__)
@@ -162,12 +163,14 @@ class LocalCloud:
         """
         path = self.deployment.outputs["DeploymentsParameterPath"]
         ssm = self.aws.client("ssm")
+        operator = KmsSigner(self.aws.client("kms"), self.deployment.outputs["SignerKeyId"]).address
         for chain in self.chains:
             manifest = deploy_market(
                 chain.rpc_url,
                 chain.key,
                 manifest_path(self.config.work_dir / "deployments", chain.key),
                 expected_chain_id=chain.chain_id,
+                vault_operator=operator,
             )
             ssm.put_parameter(
                 Name=f"{path}/{chain.key}", Value=manifest.model_dump_json(), Type="String", Overwrite=True

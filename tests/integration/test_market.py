@@ -1,4 +1,4 @@
-"""The local DeFi market on two real anvil chains: tokens, pool prices, a quoted swap, vaults, Multicall3."""
+"""The local DeFi market on two anvil chains: tokens, pools, swaps, vaults, Multicall3, funding, factory."""
 
 from __future__ import annotations
 
@@ -13,11 +13,20 @@ import pytest
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractCustomError
 from web3.types import Wei
 
 from localcloud.chains import AnvilNode, ChainSpec, default_anvil_path
-from localcloud.market import artifacts, deploy_market, load_manifest, manifest_path
-from localcloud.market.catalog import POOLS, VAULTS, token_spec
+from localcloud.market import (
+    MarketDeployFailed,
+    artifacts,
+    deploy_market,
+    fund,
+    load_manifest,
+    manifest_path,
+    vault_initial_config,
+)
+from localcloud.market.catalog import POOLS, TOKENS, VAULTS, token_spec
 from localcloud.market.pricing import price_from_sqrt_x96
 from localcloud.ports import pick_free
 from tradewind.deployments.manifest import DeploymentManifest
@@ -30,6 +39,7 @@ CHAIN_KEYS = [key for key, _, _ in CHAINS]
 # Deployment runs at every local cloud start; a few seconds is the budget.
 DEPLOY_BUDGET_S = 5.0
 ONE_WETH = 10**18
+ZERO_ADDRESS = "0x" + "0" * 40
 
 
 @dataclass(frozen=True)
@@ -37,9 +47,12 @@ class Market:
     """One chain with its deployed market."""
 
     w3: Web3
+    rpc_url: str
     manifest: DeploymentManifest
     path: Path
     deploy_s: float
+    # An unlocked anvil account stands in for the service's KMS signer, so the test can send as it.
+    vault_operator: str
 
     def contract(self, address: str, artifact: artifacts.Artifact) -> Contract:
         """The contract at ``address`` with ``artifact``'s ABI."""
@@ -74,10 +87,14 @@ def markets(nodes: list[AnvilNode], tmp_path_factory: pytest.TempPathFactory) ->
     for node in nodes:
         chain = node.chain
         path = manifest_path(deployments, chain.key)
+        w3 = Web3(HTTPProvider(chain.rpc_url))
+        operator = list(w3.eth.accounts)[2]
         began = time.monotonic()
-        manifest = deploy_market(chain.rpc_url, chain.key, path, expected_chain_id=chain.chain_id)
+        manifest = deploy_market(
+            chain.rpc_url, chain.key, path, expected_chain_id=chain.chain_id, vault_operator=operator
+        )
         elapsed = time.monotonic() - began
-        deployed[chain.key] = Market(Web3(HTTPProvider(chain.rpc_url)), manifest, path, elapsed)
+        deployed[chain.key] = Market(w3, chain.rpc_url, manifest, path, elapsed, operator)
     return deployed
 
 
@@ -183,6 +200,75 @@ def test_multicall3_reads_several_balances_in_one_call(market: Market) -> None:
     # Then every call succeeded with the same balance
     assert [success for success, _ in results] == [True] * len(tokens)
     assert [market.w3.codec.decode(["uint256"], data)[0] for _, data in results] == expected
+
+
+def test_vault_factory_is_deployed_for_the_given_operator(market: Market) -> None:
+    factory = market.contract(market.manifest.trading_vault_factory, artifacts.market("TradingVaultFactory"))
+    assert market.w3.eth.get_code(factory.address) != b""
+    assert factory.functions.operator().call() == market.vault_operator
+
+
+def test_deploy_refuses_a_zero_vault_operator_before_sending_anything() -> None:
+    # The address check runs first, so no node is needed behind the URL.
+    with pytest.raises(MarketDeployFailed, match="vault operator"):
+        deploy_market("http://127.0.0.1:9", "local-l1", vault_operator=ZERO_ADDRESS)
+
+
+def test_fund_sends_exact_amounts_worth_at_least_the_usd_asked(market: Market) -> None:
+    # Given an address that holds nothing yet
+    recipient = Web3.to_checksum_address("0x" + "f1" * 20)
+    usd = Decimal(1_000)
+    symbols = [spec.symbol for spec in TOKENS]
+
+    # When it is funded with 1,000 USD of every market token
+    sent = fund(market.rpc_url, market.manifest, recipient, usd, symbols)
+
+    # Then it holds exactly what fund reports, worth at least 1,000 USD and less than one base unit more
+    assert list(sent) == symbols
+    for symbol in symbols:
+        spec = token_spec(symbol)
+        assert market.token(symbol).functions.balanceOf(recipient).call() == sent[symbol]
+        worth = Fraction(sent[symbol], 10**spec.decimals) * Fraction(spec.usd_price)
+        assert Fraction(usd) <= worth < Fraction(usd) + Fraction(spec.usd_price) / 10**spec.decimals
+
+
+def test_operator_creates_a_configured_vault_through_the_factory(market: Market) -> None:
+    # Given the local vault configuration and a user who owns no vault yet
+    manifest = market.manifest
+    factory = market.contract(manifest.trading_vault_factory, artifacts.market("TradingVaultFactory"))
+    accounts = list(market.w3.eth.accounts)
+    owner, guardian = accounts[3], accounts[4]
+    config = vault_initial_config(manifest)
+    salt = b"\x01" * 32
+    args = (owner, guardian, 100, config, salt)
+    assert factory.functions.vaultOf(owner, salt).call() == ZERO_ADDRESS
+
+    # When anyone but the operator tries, it reverts; when the operator creates it, it lands
+    with pytest.raises(ContractCustomError):
+        factory.functions.createVault(*args).call({"from": owner})
+    predicted = factory.functions.predictVaultAddress(*args).call()
+    _transact(market, factory.functions.createVault(*args), market.vault_operator)
+
+    # Then vaultOf finds it where predicted, with the roles and rules of the configuration
+    address = factory.functions.vaultOf(owner, salt).call()
+    assert address == predicted
+    assert factory.functions.isVault(address).call()
+    vault = market.contract(address, artifacts.market("TradingVault"))
+    assert vault.functions.owner().call() == owner
+    assert vault.functions.operator().call() == market.vault_operator
+    assert vault.functions.isRouter(manifest.uniswap_v3.swap_router).call()
+    routers, tokens, token_configs, yield_vaults = config
+    assert routers == [manifest.uniswap_v3.swap_router]
+    assert yield_vaults == [entry.address for entry in manifest.vaults]
+    assert len(tokens) == len(manifest.tokens) + len(manifest.vaults)
+    for entry in manifest.vaults:
+        assert vault.functions.isYieldVault(entry.address).call()
+        assert vault.functions.tokenConfig(entry.address).call()[0]
+    usdc = Web3.to_checksum_address(manifest.token("USDC").address)
+    usdc_config = tuple(vault.functions.tokenConfig(usdc).call())
+    assert usdc_config == token_configs[tokens.index(usdc)]
+    # USDC is 1 USD with 6 decimals, so the default USD caps read directly in micro-dollars.
+    assert usdc_config == (True, 50_000 * 10**6, 200_000 * 10**6, 25_000 * 10**6)
 
 
 def _transact(market: Market, call: ContractFunction, sender: str, value: int = 0) -> None:

@@ -1,13 +1,16 @@
-"""The local DeFi market: tokens, Uniswap V3 pools, Multicall3 and yield vaults on each local chain."""
+"""The local DeFi market: tokens, Uniswap V3 pools, Multicall3, yield vaults and a vault factory per chain."""
 
 from localcloud.market.deploy import deploy_market
 from localcloud.market.errors import MarketDeployFailed
+from localcloud.market.funding import fund, vault_initial_config
 from localcloud.market.manifest import load_manifest, manifest_path, write_manifest
 
 __all__ = [
     "MarketDeployFailed",
     "deploy_market",
+    "fund",
     "load_manifest",
     "manifest_path",
+    "vault_initial_config",
     "write_manifest",
 ]

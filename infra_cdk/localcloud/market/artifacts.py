@@ -15,7 +15,8 @@ from localcloud.market.errors import MarketDeployFailed
 _REPO_ROOT = Path(__file__).resolve().parents[3]
 _NODE_MODULES = _REPO_ROOT / "node_modules"
 _CONTRACTS = _REPO_ROOT / "contracts"
-_MARKET_SOURCES = "src/market"
+# The market contracts, and the factory the service creates trading vaults with (it builds TradingVault).
+_SOURCES = ("src/market", "src/TradingVaultFactory.sol")
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 # solc-js only reads sources under the project root, so forge-test.sh links the libraries into
 # contracts/lib; the same links, relative to contracts/lib, for a build without that script.
@@ -51,13 +52,13 @@ def uniswap_v3_periphery(source: str, name: str) -> Artifact:
 
 
 def market(name: str) -> Artifact:
-    """One of our market contracts (``TestToken``, ``YieldVault``, ``Multicall3``) from contracts/out."""
+    """One of our contracts (``TestToken``, ``YieldVault``, ``TradingVaultFactory``...) from contracts/out."""
     data = _read_json(_CONTRACTS / "out" / f"{name}.sol" / f"{name}.json")
     return Artifact(name=name, abi=data["abi"], bytecode=_hex(data["bytecode"]["object"]))
 
 
 def build_market_contracts() -> None:
-    """Compile contracts/src/market with the pinned forge; forge's cache makes a repeat ~0.2 s."""
+    """Compile contracts/src/market and the vault factory with the pinned forge; a cached repeat is ~0.1 s."""
     forge = _NODE_MODULES / "@foundry-rs" / f"forge-{_platform()}" / "bin" / "forge"
     if not forge.exists():
         raise MarketDeployFailed(f"{forge} not found; run 'npm ci' at the repository root")
@@ -67,7 +68,7 @@ def build_market_contracts() -> None:
         if not (lib / name).is_symlink():
             os.symlink(target, lib / name)
     result = subprocess.run(  # noqa: S603 - fixed binary, fixed arguments
-        [str(forge), "build", _MARKET_SOURCES],
+        [str(forge), "build", *_SOURCES],
         cwd=_CONTRACTS,
         capture_output=True,
         text=True,

@@ -83,3 +83,21 @@ def token_spec(symbol: str) -> TokenSpec:
 def wrapped_native() -> TokenSpec:
     """The token that wraps the chain's native currency (WETH9)."""
     return next(token for token in TOKENS if token.wrapped_native)
+
+
+@dataclass(frozen=True)
+class TradingCaps:
+    """A new trading vault's per-token limits in USD worth of the token sold; vaults take token units."""
+
+    per_trade_usd: Decimal
+    per_day_usd: Decimal
+    signature_threshold_usd: Decimal
+
+
+# Generous enough that local trading never trips them by accident, while a trade above the threshold
+# still needs the owner's signature, so that path stays exercised.
+TRADING_VAULT_CAPS = TradingCaps(
+    per_trade_usd=Decimal(50_000),
+    per_day_usd=Decimal(200_000),
+    signature_threshold_usd=Decimal(25_000),
+)

@@ -1,4 +1,4 @@
-"""Deploy the local DeFi market (WETH9, test tokens, Uniswap V3, Multicall3, yield vaults) on one chain."""
+"""Deploy the local DeFi market (WETH9, test tokens, Uniswap V3, Multicall3, yield vaults, vault factory)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,10 @@ import time
 from collections import Counter
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 from eth_typing import ChecksumAddress
-from hexbytes import HexBytes
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
-from web3.contract.contract import ContractFunction
-from web3.exceptions import Web3Exception
-from web3.types import TxReceipt, Wei
 
 from localcloud.market import artifacts
 from localcloud.market.catalog import (
@@ -33,6 +28,7 @@ from localcloud.market.catalog import (
 from localcloud.market.errors import MarketDeployFailed
 from localcloud.market.manifest import write_manifest
 from localcloud.market.pricing import base_units, full_range_ticks, sqrt_price_x96
+from localcloud.market.sender import Sender
 from tradewind.deployments.manifest import (
     DeploymentManifest,
     PoolEntry,
@@ -45,46 +41,6 @@ logger = logging.getLogger(__name__)
 
 MAX_UINT256 = 2**256 - 1
 _ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-_RECEIPT_TIMEOUT_S = 30.0
-
-
-class _Sender:
-    """Sends the deployer's transactions through the node's unlocked account and checks each receipt."""
-
-    def __init__(self, w3: Web3, sender: ChecksumAddress) -> None:
-        self.w3 = w3
-        self.sender = sender
-
-    def deploy(self, artifact: artifacts.Artifact, *args: Any) -> Contract:
-        """Deploy ``artifact`` with constructor ``args``; the contract at its new address."""
-        factory = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-        try:
-            tx_hash = factory.constructor(*args).transact({"from": self.sender})
-        except Web3Exception as e:
-            raise MarketDeployFailed(f"deploying {artifact.name} failed: {e}") from e
-        receipt = self._settle(tx_hash)
-        address = receipt["contractAddress"]
-        if address is None:
-            raise MarketDeployFailed("deployment receipt has no contract address")
-        return self.w3.eth.contract(address=address, abi=artifact.abi)
-
-    def send(self, call: ContractFunction, value: int = 0) -> TxReceipt:
-        """Send ``call`` as a transaction and wait for its successful receipt."""
-        try:
-            tx_hash = call.transact({"from": self.sender, "value": Wei(value)})
-        except Web3Exception as e:
-            # Gas estimation runs the call first, so a revert surfaces here with its reason.
-            raise MarketDeployFailed(f"{call.fn_name} failed: {e}") from e
-        return self._settle(tx_hash)
-
-    def _settle(self, tx_hash: HexBytes) -> TxReceipt:
-        # Anvil automines, so the receipt is usually there on the first look; a block time also works.
-        receipt = self.w3.eth.wait_for_transaction_receipt(
-            tx_hash, timeout=_RECEIPT_TIMEOUT_S, poll_latency=0.02
-        )
-        if receipt["status"] != 1:
-            raise MarketDeployFailed(f"transaction {tx_hash.hex()} reverted")
-        return receipt
 
 
 def deploy_market(
@@ -94,22 +50,31 @@ def deploy_market(
     *,
     expected_chain_id: int | None = None,
     deployer: str | None = None,
+    vault_operator: str,
 ) -> DeploymentManifest:
     """Deploy the whole market on the node at ``rpc_url`` and write its manifest to ``manifest_path``.
 
     ``deployer`` must be an account the node has unlocked (default: anvil's first account).
+    ``vault_operator`` is the service's signer: the only account that may create trading vaults
+    through the factory, and the operator of each vault it creates.
     """
+    if not Web3.is_address(vault_operator) or int(vault_operator, 16) == 0:
+        # Checked before any transaction, so a bad address does not leave half a market behind.
+        raise MarketDeployFailed(f"vault operator {vault_operator!r} is not a non-zero address")
     began = time.monotonic()
     artifacts.build_market_contracts()
     w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 10}))
     chain_id = w3.eth.chain_id
     if expected_chain_id is not None and chain_id != expected_chain_id:
         raise MarketDeployFailed(f"{rpc_url} is chain {chain_id}, expected {expected_chain_id}")
-    sender = _Sender(w3, Web3.to_checksum_address(deployer) if deployer else w3.eth.accounts[0])
+    sender = Sender(w3, Web3.to_checksum_address(deployer) if deployer else w3.eth.accounts[0])
 
     tokens = _deploy_tokens(sender)
     uniswap = _deploy_uniswap(sender, tokens[wrapped_native().symbol].address)
     multicall = sender.deploy(artifacts.market("Multicall3"))
+    vault_factory = sender.deploy(
+        artifacts.market("TradingVaultFactory"), Web3.to_checksum_address(vault_operator)
+    )
     _fund(sender, tokens)
     pools = [_create_pool(sender, uniswap, tokens, spec) for spec in POOLS]
     vaults = [_deploy_vault(sender, tokens[spec.asset], spec) for spec in VAULTS]
@@ -119,6 +84,7 @@ def deploy_market(
         chain_id=chain_id,
         deployer=sender.sender,
         multicall3=multicall.address,
+        trading_vault_factory=vault_factory.address,
         uniswap_v3=UniswapV3Entry(
             factory=uniswap["factory"].address,
             swap_router=uniswap["swap_router"].address,
@@ -135,7 +101,7 @@ def deploy_market(
     return manifest
 
 
-def _deploy_tokens(sender: _Sender) -> dict[str, Contract]:
+def _deploy_tokens(sender: Sender) -> dict[str, Contract]:
     """WETH9 for the wrapped native token, a TestToken for every other catalog entry."""
     test_token = artifacts.market("TestToken")
     return {
@@ -146,7 +112,7 @@ def _deploy_tokens(sender: _Sender) -> dict[str, Contract]:
     }
 
 
-def _deploy_uniswap(sender: _Sender, weth: ChecksumAddress) -> dict[str, Contract]:
+def _deploy_uniswap(sender: Sender, weth: ChecksumAddress) -> dict[str, Contract]:
     """The factory (with the extra fee tiers enabled), SwapRouter, QuoterV2 and the position manager."""
     factory = sender.deploy(artifacts.uniswap_v3_core("UniswapV3Factory"))
     for fee, tick_spacing in EXTRA_FEE_TIERS.items():
@@ -163,7 +129,7 @@ def _deploy_uniswap(sender: _Sender, weth: ChecksumAddress) -> dict[str, Contrac
     }
 
 
-def _fund(sender: _Sender, tokens: dict[str, Contract]) -> None:
+def _fund(sender: Sender, tokens: dict[str, Contract]) -> None:
     """Give the deployer exactly what the pools and vaults take: wrapped ETH and minted test tokens."""
     needed = _amounts_needed()
     for spec in TOKENS:
@@ -191,7 +157,7 @@ def _liquidity_amount(spec: TokenSpec) -> int:
 
 
 def _create_pool(
-    sender: _Sender, uniswap: dict[str, Contract], tokens: dict[str, Contract], spec: PoolSpec
+    sender: Sender, uniswap: dict[str, Contract], tokens: dict[str, Contract], spec: PoolSpec
 ) -> PoolEntry:
     """Create and initialise the pool at the catalog price, then add full-range liquidity."""
     # The pool orders its tokens by address; the price it stores is token1 per token0.
@@ -224,13 +190,13 @@ def _create_pool(
     )
 
 
-def _approve_once(sender: _Sender, token: Contract, spender: str) -> None:
+def _approve_once(sender: Sender, token: Contract, spender: str) -> None:
     """Let ``spender`` take any amount of ``token``, unless it already may."""
     if token.functions.allowance(sender.sender, spender).call() == 0:
         sender.send(token.functions.approve(spender, MAX_UINT256))
 
 
-def _deploy_vault(sender: _Sender, asset: Contract, spec: VaultSpec) -> VaultEntry:
+def _deploy_vault(sender: Sender, asset: Contract, spec: VaultSpec) -> VaultEntry:
     """Deploy a YieldVault, deposit its seed and harvest its yield, so its share price is above 1."""
     vault = sender.deploy(artifacts.market("YieldVault"), asset.address, spec.name, spec.symbol)
     decimals = token_spec(spec.asset).decimals

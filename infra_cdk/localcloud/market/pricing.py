@@ -40,3 +40,9 @@ def full_range_ticks(tick_spacing: int) -> tuple[int, int]:
 def base_units(amount: Decimal, decimals: int) -> int:
     """``amount`` whole tokens in base units, rounded down."""
     return int(amount.scaleb(decimals))
+
+
+def units_worth(usd: Decimal, usd_price: Decimal, decimals: int, *, round_up: bool = False) -> int:
+    """Base units of a token priced ``usd_price`` worth ``usd``, rounded down (or up), computed exactly."""
+    units: Fraction = Fraction(usd) / Fraction(usd_price) * 10**decimals
+    return -(-units.numerator // units.denominator) if round_up else units.numerator // units.denominator
