@@ -8,12 +8,16 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
 from localcloud.errors import PortInUse
 from localcloud.ports import ensure_free
+
+if TYPE_CHECKING:
+    from localcloud.demo import DemoAccount
 
 logger = logging.getLogger("localcloud")
 
@@ -35,7 +39,7 @@ class RunnerSettings(BaseSettings):
     demo_password: str = "tradewind-demo"  # noqa: S105 - the documented local demo login
 
 
-def _summary(settings: RunnerSettings, cloud: LocalCloud) -> str:
+def _summary(settings: RunnerSettings, cloud: LocalCloud, demo: DemoAccount) -> str:
     api = f"http://{settings.api_host}:{settings.api_port}"
     lines = [
         "",
@@ -52,6 +56,7 @@ def _summary(settings: RunnerSettings, cloud: LocalCloud) -> str:
     ]
     lines += [
         f"  Demo login     {settings.demo_email} / {settings.demo_password}",
+        *(f"  Demo vault     {vault.chain}: {vault.address} (owner {vault.owner})" for vault in demo.vaults),
         "  Ctrl-C stops everything.",
         "",
     ]
@@ -63,16 +68,18 @@ def _serve(settings: RunnerSettings, cloud: LocalCloud) -> None:
     os.environ.update(cloud.function_environment())
     import uvicorn  # noqa: PLC0415 - only the runner needs it
 
+    # Imported once the function's environment is applied: Powertools reads it at import.
+    from localcloud.demo import seed_demo  # noqa: PLC0415
     from tradewind.api.app import create_app  # noqa: PLC0415
     from tradewind.api.container import build_services  # noqa: PLC0415
     from tradewind.config import ApiSettings  # noqa: PLC0415
 
     services = build_services(ApiSettings.from_environment())
-    services.accounts.ensure_user(settings.demo_email, settings.demo_password)
+    demo = seed_demo(services, cloud, settings.demo_email, settings.demo_password)
     server = uvicorn.Server(
         uvicorn.Config(create_app(services=services), host=settings.api_host, port=settings.api_port)
     )
-    print(_summary(settings, cloud), flush=True)
+    print(_summary(settings, cloud, demo), flush=True)
     # uvicorn installs its own SIGINT/SIGTERM handlers and returns once they fire.
     server.run()
 

@@ -40,6 +40,9 @@ ENV_JWT_SECRET_ID: Final = "TRADEWIND_JWT_SECRET_ID"  # noqa: S105 - a variable 
 ENV_SIGNER_KEY_ID: Final = "TRADEWIND_SIGNER_KEY_ID"
 ENV_ACTIVE_CHAINS: Final = "TRADEWIND_ACTIVE_CHAINS"
 ENV_DEPLOYMENTS_PATH: Final = "TRADEWIND_DEPLOYMENTS_PARAMETER_PATH"
+ENV_CHAIN_TABLE: Final = "TRADEWIND_CHAIN_TABLE"
+ENV_CHAIN_EXECUTOR_FUNCTION: Final = "TRADEWIND_CHAIN_EXECUTOR_FUNCTION"
+ENV_CONFIRMATION_TIMEOUT_S: Final = "TRADEWIND_CONFIRMATION_TIMEOUT_S"
 
 # Construct ids
 DATA_ID: Final = "Data"
@@ -52,6 +55,11 @@ SIGNER_ID: Final = "Signer"
 SIGNER_KEY_ID: Final = "SignerKey"
 LAYERS_ID: Final = "Layers"
 API_ID: Final = "Api"
+CHAIN_EXECUTOR_ID: Final = "ChainExecutor"
+CHAIN_EXECUTOR_SERVICE_NAME: Final = "tradewind-chain-executor"
+# Long enough to wait out a chain's confirmation depth; the sender gives up a little earlier.
+CHAIN_EXECUTOR_TIMEOUT_S: Final = 300
+CHAIN_EXECUTOR_CONFIRMATION_TIMEOUT_S: Final = 240
 API_FUNCTION_ID: Final = "ApiFunction"
 REST_API_ID: Final = "RestApi"
 
@@ -82,6 +90,7 @@ OUTPUT_JWT_SECRET_NAME: Final = "JwtSecretName"  # noqa: S105 - an output id, no
 OUTPUT_SIGNER_KEY_ID: Final = "SignerKeyId"
 OUTPUT_SIGNER_KEY_ALIAS: Final = "SignerKeyAlias"
 OUTPUT_DEPLOYMENTS_PATH: Final = "DeploymentsParameterPath"
+OUTPUT_CHAIN_EXECUTOR_FUNCTION_NAME: Final = "ChainExecutorFunctionName"
 
 
 def stack_name(stage: str) -> str:

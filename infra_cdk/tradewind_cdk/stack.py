@@ -9,11 +9,13 @@ from constructs import Construct
 
 from tradewind_cdk.constants import (
     API_ID,
+    CHAIN_EXECUTOR_ID,
     DATA_ID,
     LAYERS_ID,
     OUTPUT_ACCOUNTS_TABLE_NAME,
     OUTPUT_API_FUNCTION_NAME,
     OUTPUT_API_URL,
+    OUTPUT_CHAIN_EXECUTOR_FUNCTION_NAME,
     OUTPUT_CHAIN_TABLE_NAME,
     OUTPUT_DEPLOYMENTS_PATH,
     OUTPUT_IDEMPOTENCY_TABLE_NAME,
@@ -25,6 +27,7 @@ from tradewind_cdk.constants import (
     deployments_parameter_path,
 )
 from tradewind_cdk.constructs.api import Api
+from tradewind_cdk.constructs.chain_executor import ChainExecutor
 from tradewind_cdk.constructs.data import DataStore
 from tradewind_cdk.constructs.layers import SharedLayers
 from tradewind_cdk.constructs.secrets import Secrets
@@ -44,6 +47,15 @@ class TradewindStack(Stack):
         self.secrets = Secrets(self, SECRETS_ID, settings=settings)
         self.signer = Signer(self, SIGNER_ID, settings=settings)
         self.layers = SharedLayers(self, LAYERS_ID, settings=settings)
+        self.chain_executor = ChainExecutor(
+            self,
+            CHAIN_EXECUTOR_ID,
+            settings=settings,
+            layers=self.layers.all,
+            accounts_table=self.data.accounts_table,
+            chain_table=self.data.chain_table,
+            signer=self.signer,
+        )
         self.api = Api(
             self,
             API_ID,
@@ -53,6 +65,7 @@ class TradewindStack(Stack):
             jwt_secret=self.secrets.jwt_secret,
             jwt_secret_name=self.secrets.jwt_secret_name,
             signer=self.signer,
+            chain_executor=self.chain_executor,
         )
         self._add_outputs()
 
@@ -67,6 +80,7 @@ class TradewindStack(Stack):
             OUTPUT_SIGNER_KEY_ID: self.signer.key.key_id,
             OUTPUT_SIGNER_KEY_ALIAS: self.signer.alias_name,
             OUTPUT_DEPLOYMENTS_PATH: deployments_parameter_path(self.settings.name),
+            OUTPUT_CHAIN_EXECUTOR_FUNCTION_NAME: self.chain_executor.handler.function.function_name,
         }
         for output_id, value in outputs.items():
             CfnOutput(self, output_id, value=value)

@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from localcloud.ports import pick_free
+
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,14 +25,10 @@ ADDRESS = "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB"
 
 
 def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(pick_free("127.0.0.1"))
+    return sorted(ports)
 
 
 @dataclass

@@ -75,6 +75,7 @@ def test_api_function_environment_is_exactly_what_the_settings_expect(
         "TRADEWIND_SIGNER_KEY_ID": {"Ref": output_ref(template, "SignerKeyId")},
         "TRADEWIND_ACTIVE_CHAINS": chains,
         "TRADEWIND_DEPLOYMENTS_PARAMETER_PATH": f"/tradewind/{stage}/deployments",
+        "TRADEWIND_CHAIN_EXECUTOR_FUNCTION": {"Ref": output_ref(template, "ChainExecutorFunctionName")},
         "POWERTOOLS_SERVICE_NAME": "tradewind-api",
         "POWERTOOLS_METRICS_NAMESPACE": "Tradewind",
         "POWERTOOLS_LOG_LEVEL": log_level,
@@ -107,9 +108,9 @@ def test_function_and_access_logs_have_a_retention(
     log_group_id = _api_function(template)["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
     log_groups = template.find_resources("AWS::Logs::LogGroup")
 
-    # Then it and the API's access log group keep logs for the stage's retention
+    # Then it, the other function's and the API's access log group keep logs for the stage's retention
     assert log_groups[log_group_id]["Properties"] == {"RetentionInDays": retention_days}
-    assert len(log_groups) == 2
+    assert len(log_groups) == 3
     assert all(group["Properties"]["RetentionInDays"] == retention_days for group in log_groups.values())
 
 
@@ -127,7 +128,7 @@ def test_api_function_role_has_exactly_the_grants_it_needs(local_template: Templ
     key_arn = {"Fn::GetAtt": [output_ref(local_template, "SignerKeyId"), "Arn"]}
     assert by_action["kms:GetPublicKey"]["Resource"] == key_arn
     assert by_action["kms:DescribeKey"]["Resource"] == key_arn
-    # And it may not sign: signing is granted to the trading flow, not to the API
+    # And it may not sign: only the chain executor signs
     kms_actions = {action for action in by_action if action.startswith("kms:")}
     assert kms_actions == {"kms:DescribeKey", "kms:GetPublicKey"}
     assert "kms:Sign" not in kms_actions
@@ -135,6 +136,9 @@ def test_api_function_role_has_exactly_the_grants_it_needs(local_template: Templ
     parameter_arn = by_action["ssm:GetParameter"]["Resource"]["Fn::Join"][1]
     assert parameter_arn[-1] == ":parameter/tradewind/local/deployments/*"
     assert {action for action in by_action if action.startswith("ssm:")} == {"ssm:GetParameter"}
+    # And it may hand commands to the chain executor
+    executor_arn = {"Fn::GetAtt": [output_ref(local_template, "ChainExecutorFunctionName"), "Arn"]}
+    assert by_action["lambda:InvokeFunction"]["Resource"] == executor_arn
     assert all(statement["Effect"] == "Allow" for statement in statements)
 
 
@@ -212,6 +216,7 @@ def test_api_gateway_has_a_cloudwatch_role(local_template: Template) -> None:
         "SignerKeyId",
         "SignerKeyAlias",
         "DeploymentsParameterPath",
+        "ChainExecutorFunctionName",
     ],
 )
 def test_outputs_have_stable_ids(local_template: Template, output_id: str) -> None:
@@ -222,5 +227,5 @@ def test_outputs_have_stable_ids(local_template: Template, output_id: str) -> No
 
 def test_stack_has_no_other_outputs(local_template: Template) -> None:
     # Given the local template
-    # Then there are exactly the nine documented outputs
-    assert len(local_template.find_outputs("*")) == 9
+    # Then there are exactly the ten documented outputs
+    assert len(local_template.find_outputs("*")) == 10

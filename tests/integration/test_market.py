@@ -24,7 +24,6 @@ from localcloud.market import (
     fund,
     load_manifest,
     manifest_path,
-    vault_initial_config,
 )
 from localcloud.market.catalog import POOLS, TOKENS, VAULTS, token_spec
 from localcloud.market.pricing import price_from_sqrt_x96
@@ -238,7 +237,8 @@ def test_operator_creates_a_configured_vault_through_the_factory(market: Market)
     factory = market.contract(manifest.trading_vault_factory, artifacts.market("TradingVaultFactory"))
     accounts = list(market.w3.eth.accounts)
     owner, guardian = accounts[3], accounts[4]
-    config = vault_initial_config(manifest)
+    assert manifest.vault_defaults is not None
+    config = manifest.vault_defaults.initial_config()
     salt = b"\x01" * 32
     args = (owner, guardian, 100, config, salt)
     assert factory.functions.vaultOf(owner, salt).call() == ZERO_ADDRESS

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from tradewind.accounts.models import ApiKey, ApiKeyRecord, RefreshTokenRecord, SessionFamily, UserRecord
 from tradewind.deployments.manifest import DeploymentManifest
 from tradewind.errors import Conflict, NotFound
+from tradewind.vaults.models import DeployVaultCommand, Vault
 from tradewind.wallets.models import Wallet
 
 
@@ -126,3 +127,32 @@ class InMemoryManifests:
         if chain_key not in self.manifests:
             raise NotFound(f"nothing is deployed on chain '{chain_key}'")
         return self.manifests[chain_key]
+
+
+class InMemoryVaultsRepository:
+    """VaultsRepository over a dict."""
+
+    def __init__(self) -> None:
+        self.vaults: dict[str, dict[str, Vault]] = {}
+
+    def add(self, user_id: str, vault: Vault) -> None:
+        self.vaults.setdefault(user_id, {})[vault.id] = vault
+
+    def get(self, user_id: str, vault_id: str) -> Vault | None:
+        return self.vaults.get(user_id, {}).get(vault_id)
+
+    def list(self, user_id: str) -> list[Vault]:
+        return sorted(self.vaults.get(user_id, {}).values(), key=lambda v: v.created_at)
+
+    def save(self, user_id: str, vault: Vault) -> None:
+        self.vaults.setdefault(user_id, {})[vault.id] = vault
+
+
+class RecordingDispatcher:
+    """CommandDispatcher that keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.commands: list[DeployVaultCommand] = []
+
+    def dispatch(self, command: DeployVaultCommand) -> None:
+        self.commands.append(command)

@@ -13,7 +13,9 @@ from tests.unit.memory import (
     FakeClock,
     InMemoryAccountsRepository,
     InMemoryManifests,
+    InMemoryVaultsRepository,
     InMemoryWalletsRepository,
+    RecordingDispatcher,
 )
 from tradewind.accounts.service import AccountService, LoginThrottle
 from tradewind.accounts.tokens import AccessTokenIssuer
@@ -21,10 +23,12 @@ from tradewind.api.app import create_app
 from tradewind.api.container import Services
 from tradewind.chains.registry import ChainRegistry
 from tradewind.config import ApiSettings
-from tradewind.deployments.manifest import DeploymentManifest, TokenEntry, UniswapV3Entry
+from tradewind.deployments.manifest import DeploymentManifest, TokenEntry, UniswapV3Entry, VaultDefaults
 from tradewind.deployments.tokens import TokenService
 from tradewind.errors import DependencyUnavailable
 from tradewind.health.service import HealthService
+from tradewind.vaults.onchain import VaultStateReader
+from tradewind.vaults.service import VaultService
 from tradewind.wallets.service import WalletService
 
 PASSWORD = "correct-horse-1"
@@ -46,6 +50,9 @@ L1_MANIFEST = DeploymentManifest(
     ),
     pools=(),
     vaults=(),
+    vault_defaults=VaultDefaults(
+        max_slippage_bps=100, routers=("0x" + "4" * 40,), tokens=(), yield_vaults=()
+    ),
 )
 ADDRESS = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 
@@ -73,8 +80,10 @@ def client(probes: list[_Probe]) -> Iterator[TestClient]:
         jwt_secret_id="unused",
         signer_key_id="unused",
         deployments_parameter_path="/tradewind/test/deployments",
+        chain_executor_function="unused",
     )
     chains = ChainRegistry.select(["local-l1", "local-l2"])
+    manifests = InMemoryManifests({"local-l1": L1_MANIFEST})
     accounts = AccountService(
         InMemoryAccountsRepository(),
         AccessTokenIssuer(lambda: "k" * 64, ttl=timedelta(minutes=15), clock=clock),
@@ -87,7 +96,15 @@ def client(probes: list[_Probe]) -> Iterator[TestClient]:
         chains=chains,
         accounts=accounts,
         wallets=WalletService(InMemoryWalletsRepository(), chains, clock),
-        tokens=TokenService(chains, InMemoryManifests({"local-l1": L1_MANIFEST})),
+        tokens=TokenService(chains, manifests),
+        vaults=VaultService(
+            InMemoryVaultsRepository(),
+            chains=chains,
+            manifests=manifests,
+            dispatcher=RecordingDispatcher(),
+            reader=VaultStateReader(timeout_s=1),
+            clock=clock,
+        ),
         health=HealthService(probes),
     )
     with TestClient(create_app(services=services), raise_server_exceptions=False) as test_client:
@@ -265,3 +282,18 @@ def test_tokens_need_an_active_chain_with_a_deployment(client: TestClient) -> No
     )
     assert _assert_problem(client.get("/v1/tokens"), 422)["errors"][0]["field"] == "chain"
     _assert_problem(client.get("/v1/tokens", params={"chain": "local-l2"}), 404)
+
+
+def test_opening_a_vault_needs_the_trade_scope(client: TestClient) -> None:
+    session = _session(client)
+    reader = client.post(
+        "/v1/api-keys", json={"name": "bot", "scopes": ["read", "write"]}, headers=session
+    ).json()
+    payload = {"chain": "local-l1", "owner": ADDRESS}
+    _assert_problem(client.post("/v1/vaults", json=payload, headers={"X-API-Key": reader["secret"]}), 403)
+    opened = client.post("/v1/vaults", json=payload, headers=session)
+    assert opened.status_code == 202
+    assert opened.json()["status"] == "deploying"
+    assert [vault["id"] for vault in client.get("/v1/vaults", headers=session).json()["items"]] == [
+        opened.json()["id"]
+    ]

@@ -12,6 +12,7 @@ REQUIRED = {
     "TRADEWIND_JWT_SECRET_ID": "tradewind/local/jwt-signing-key",
     "TRADEWIND_SIGNER_KEY_ID": "key-1",
     "TRADEWIND_DEPLOYMENTS_PARAMETER_PATH": "/tradewind/local/deployments",
+    "TRADEWIND_CHAIN_EXECUTOR_FUNCTION": "chain-executor",
 }
 
 

@@ -2,7 +2,7 @@
 
 from localcloud.market.deploy import deploy_market
 from localcloud.market.errors import MarketDeployFailed
-from localcloud.market.funding import fund, vault_initial_config
+from localcloud.market.funding import fund, vault_defaults
 from localcloud.market.manifest import load_manifest, manifest_path, write_manifest
 
 __all__ = [
@@ -11,6 +11,6 @@ __all__ = [
     "fund",
     "load_manifest",
     "manifest_path",
-    "vault_initial_config",
+    "vault_defaults",
     "write_manifest",
 ]

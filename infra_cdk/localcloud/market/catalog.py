@@ -89,6 +89,7 @@ def wrapped_native() -> TokenSpec:
 class TradingCaps:
     """A new trading vault's per-token limits in USD worth of the token sold; vaults take token units."""
 
+    max_slippage_bps: int
     per_trade_usd: Decimal
     per_day_usd: Decimal
     signature_threshold_usd: Decimal
@@ -97,6 +98,7 @@ class TradingCaps:
 # Generous enough that local trading never trips them by accident, while a trade above the threshold
 # still needs the owner's signature, so that path stays exercised.
 TRADING_VAULT_CAPS = TradingCaps(
+    max_slippage_bps=100,
     per_trade_usd=Decimal(50_000),
     per_day_usd=Decimal(200_000),
     signature_threshold_usd=Decimal(25_000),

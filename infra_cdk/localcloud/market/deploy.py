@@ -26,6 +26,7 @@ from localcloud.market.catalog import (
     wrapped_native,
 )
 from localcloud.market.errors import MarketDeployFailed
+from localcloud.market.funding import vault_defaults
 from localcloud.market.manifest import write_manifest
 from localcloud.market.pricing import base_units, full_range_ticks, sqrt_price_x96
 from localcloud.market.sender import Sender
@@ -95,6 +96,8 @@ def deploy_market(
         pools=tuple(pools),
         vaults=tuple(vaults),
     )
+    # The defaults name the addresses just deployed, so they are derived from the manifest itself.
+    manifest = manifest.model_copy(update={"vault_defaults": vault_defaults(manifest)})
     if manifest_path is not None:
         write_manifest(manifest, manifest_path)
     logger.info("market deployed on %s in %.2f s", chain_key, time.monotonic() - began)

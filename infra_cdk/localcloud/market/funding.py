@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from eth_typing import ChecksumAddress
 from web3 import HTTPProvider, Web3
 
 from localcloud.market import artifacts
@@ -13,12 +12,7 @@ from localcloud.market.catalog import TRADING_VAULT_CAPS, token_spec
 from localcloud.market.errors import MarketDeployFailed
 from localcloud.market.pricing import units_worth
 from localcloud.market.sender import Sender
-from tradewind.deployments.manifest import DeploymentManifest
-
-# ITradingVault.TokenConfig (allowed, maxPerTrade, maxPerDay, signatureThreshold) as web3 encodes it.
-TokenConfig = tuple[bool, int, int, int]
-# ITradingVault.InitialConfig (routers, tokens, tokenConfigs, yieldVaults).
-InitialConfig = tuple[list[ChecksumAddress], list[ChecksumAddress], list[TokenConfig], list[ChecksumAddress]]
+from tradewind.deployments.manifest import DeploymentManifest, TokenRule, VaultDefaults
 
 
 def fund(
@@ -60,8 +54,8 @@ def fund(
     return sent
 
 
-def vault_initial_config(manifest: DeploymentManifest) -> InitialConfig:
-    """The InitialConfig a new trading vault gets locally: the SwapRouter, every token and yield vault."""
+def vault_defaults(manifest: DeploymentManifest) -> VaultDefaults:
+    """The rules a new trading vault starts with locally: the SwapRouter, every token and yield vault."""
     priced = [(token.address, token.symbol, token.decimals) for token in manifest.tokens]
     # A yield vault is also a token (its shares), or deposits into it revert with TokenNotAllowed.
     # YieldVault keeps OpenZeppelin's zero decimals offset, so shares have the asset's decimals; they
@@ -69,20 +63,23 @@ def vault_initial_config(manifest: DeploymentManifest) -> InitialConfig:
     priced += [
         (vault.address, vault.asset, manifest.token(vault.asset).decimals) for vault in manifest.vaults
     ]
-    return (
-        [Web3.to_checksum_address(manifest.uniswap_v3.swap_router)],
-        [Web3.to_checksum_address(address) for address, _, _ in priced],
-        [_token_config(symbol, decimals) for _, symbol, decimals in priced],
-        [Web3.to_checksum_address(vault.address) for vault in manifest.vaults],
+    return VaultDefaults(
+        max_slippage_bps=TRADING_VAULT_CAPS.max_slippage_bps,
+        routers=(Web3.to_checksum_address(manifest.uniswap_v3.swap_router),),
+        tokens=tuple(
+            _token_rule(Web3.to_checksum_address(address), symbol, decimals)
+            for address, symbol, decimals in priced
+        ),
+        yield_vaults=tuple(Web3.to_checksum_address(vault.address) for vault in manifest.vaults),
     )
 
 
-def _token_config(priced_as: str, decimals: int) -> TokenConfig:
+def _token_rule(address: str, priced_as: str, decimals: int) -> TokenRule:
     """The default caps for a token worth one ``priced_as`` per whole token, in its base units."""
     price, caps = token_spec(priced_as).usd_price, TRADING_VAULT_CAPS
-    return (
-        True,
-        units_worth(caps.per_trade_usd, price, decimals),
-        units_worth(caps.per_day_usd, price, decimals),
-        units_worth(caps.signature_threshold_usd, price, decimals),
+    return TokenRule(
+        token=address,
+        max_per_trade=units_worth(caps.per_trade_usd, price, decimals),
+        max_per_day=units_worth(caps.per_day_usd, price, decimals),
+        signature_threshold=units_worth(caps.signature_threshold_usd, price, decimals),
     )

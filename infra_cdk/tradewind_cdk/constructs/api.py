@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
-from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
+from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from tradewind_cdk.constants import (
@@ -23,6 +22,7 @@ from tradewind_cdk.constants import (
     API_TIMEOUT_S,
     ENV_ACCOUNTS_TABLE,
     ENV_ACTIVE_CHAINS,
+    ENV_CHAIN_EXECUTOR_FUNCTION,
     ENV_DEPLOYMENTS_PATH,
     ENV_JWT_SECRET_ID,
     ENV_SIGNER_KEY_ID,
@@ -31,15 +31,12 @@ from tradewind_cdk.constants import (
     REST_API_ID,
     deployments_parameter_path,
 )
+from tradewind_cdk.constructs.chain_executor import ChainExecutor
 from tradewind_cdk.constructs.function import TradewindFunction
 from tradewind_cdk.constructs.signer import Signer
+from tradewind_cdk.grants import grant_deployments_read
 from tradewind_cdk.stage import StageSettings
 
-# cdk-nag's rendering of "arn:...:parameter/tradewind/<stage>/deployments/*".
-_DEPLOYMENT_PARAMETERS = (
-    r"/^Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:"
-    r"parameter\/tradewind\/[a-z]+\/deployments\/\*$/g"
-)
 _APP_AUTHORIZATION = (
     "Authorization is done inside the application: FastAPI checks a JWT bearer token or an API key "
     "on every route that needs one; public routes (health, signup, login) must stay open."
@@ -60,6 +57,7 @@ class Api(Construct):
         jwt_secret: secretsmanager.ISecret,
         jwt_secret_name: str,
         signer: Signer,
+        chain_executor: ChainExecutor,
     ) -> None:
         super().__init__(scope, construct_id)
         self.handler = TradewindFunction(
@@ -80,23 +78,14 @@ class Api(Construct):
                 ENV_SIGNER_KEY_ID: signer.key.key_id,
                 ENV_ACTIVE_CHAINS: ",".join(settings.active_chains),
                 ENV_DEPLOYMENTS_PATH: deployments_parameter_path(settings.name),
+                ENV_CHAIN_EXECUTOR_FUNCTION: chain_executor.handler.function.function_name,
             },
         )
         accounts_table.grant_read_write_data(self.handler.role)
         jwt_secret.grant_read(self.handler.role)
         signer.grant_public_key_read(self.handler.role)
-        self.handler.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["ssm:GetParameter"],
-                resources=[
-                    Stack.of(self).format_arn(
-                        service="ssm",
-                        resource="parameter",
-                        resource_name=deployments_parameter_path(settings.name).lstrip("/") + "/*",
-                    )
-                ],
-            )
-        )
+        grant_deployments_read(self.handler.role, settings.name)
+        chain_executor.grant_invoke(self.handler.role)
 
         self.access_log_group = logs.LogGroup(
             self,
@@ -140,20 +129,6 @@ class Api(Construct):
         self._suppress_nag_findings()
 
     def _suppress_nag_findings(self) -> None:
-        NagSuppressions.add_resource_suppressions(
-            self.handler.role,
-            [
-                NagPackSuppression(
-                    id="AwsSolutions-IAM5",
-                    reason=(
-                        "One manifest parameter per chain under the stage's deployments path; the "
-                        "chain keys are configuration, so the grant covers that path and nothing else."
-                    ),
-                    applies_to=[RegexAppliesTo(regex=_DEPLOYMENT_PARAMETERS)],
-                )
-            ],
-            apply_to_children=True,
-        )
         NagSuppressions.add_resource_suppressions(
             self.rest_api,
             [

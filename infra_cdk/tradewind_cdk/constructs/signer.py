@@ -34,3 +34,7 @@ class Signer(Construct):
     def grant_public_key_read(self, grantee: iam.IGrantable) -> None:
         """Lets ``grantee`` describe the key and read its public key (the service's address), not sign."""
         self.key.grant(grantee, "kms:DescribeKey", "kms:GetPublicKey")
+
+    def grant_sign(self, grantee: iam.IGrantable) -> None:
+        """Lets ``grantee`` sign with the key: only the function that sends transactions gets this."""
+        self.key.grant(grantee, "kms:Sign", "kms:DescribeKey", "kms:GetPublicKey")

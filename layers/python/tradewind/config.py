@@ -94,7 +94,19 @@ class DeploymentsSettings(EnvironmentSettings):
     deployments_cache_s: int = Field(default=300, ge=0)
 
 
+class ChainExecutorSettings(EnvironmentSettings):
+    """The function that signs: the API hands it commands and never signs itself."""
+
+    chain_executor_function: str = Field(min_length=1)
+
+
 class ApiSettings(
-    StageSettings, AccountsTableSettings, AuthSettings, SignerSettings, ChainSettings, DeploymentsSettings
+    StageSettings,
+    AccountsTableSettings,
+    AuthSettings,
+    SignerSettings,
+    ChainSettings,
+    DeploymentsSettings,
+    ChainExecutorSettings,
 ):
     """Everything the API function needs."""

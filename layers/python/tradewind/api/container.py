@@ -18,6 +18,10 @@ from tradewind.deployments.tokens import TokenService
 from tradewind.health.probes import ChainProbe, DynamoTableProbe, KmsKeyProbe, Probe
 from tradewind.health.service import HealthService
 from tradewind.storage.accounts_table import bind_accounts_table
+from tradewind.vaults.dispatch import LambdaDispatcher
+from tradewind.vaults.dynamodb import DynamoVaultsRepository
+from tradewind.vaults.onchain import VaultStateReader
+from tradewind.vaults.service import VaultService
 from tradewind.wallets.dynamodb import DynamoWalletsRepository
 from tradewind.wallets.service import WalletService
 
@@ -36,6 +40,7 @@ class Services:
     accounts: AccountService
     wallets: WalletService
     tokens: TokenService
+    vaults: VaultService
     health: HealthService
 
 
@@ -57,6 +62,7 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
         throttle=LoginThrottle(max_failures=settings.login_max_attempts, window_s=settings.login_window_s),
         clock=clock,
     )
+    manifests = ParameterManifestSource(settings.deployments_parameter_path, settings.deployments_cache_s)
     probes: list[Probe] = [
         DynamoTableProbe(settings.accounts_table),
         KmsKeyProbe(settings.signer_key_id),
@@ -67,8 +73,14 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
         chains=chains,
         accounts=accounts,
         wallets=WalletService(DynamoWalletsRepository(), chains, clock),
-        tokens=TokenService(
-            chains, ParameterManifestSource(settings.deployments_parameter_path, settings.deployments_cache_s)
+        tokens=TokenService(chains, manifests),
+        vaults=VaultService(
+            DynamoVaultsRepository(),
+            chains=chains,
+            manifests=manifests,
+            dispatcher=LambdaDispatcher(settings.chain_executor_function),
+            reader=VaultStateReader(settings.rpc_timeout_s),
+            clock=clock,
         ),
         health=HealthService(probes),
     )

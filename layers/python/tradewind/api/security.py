@@ -62,4 +62,5 @@ def require_user_session(principal: Annotated[Principal, Depends(current_princip
 
 Reader = Annotated[Principal, Depends(require_scope(Scope.READ))]
 Writer = Annotated[Principal, Depends(require_scope(Scope.WRITE))]
+Trader = Annotated[Principal, Depends(require_scope(Scope.TRADE))]
 UserSession = Annotated[Principal, Depends(require_user_session)]

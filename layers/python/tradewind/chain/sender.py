@@ -89,6 +89,16 @@ class TransactionSender:
         self._clock = clock
         self._sleep = sleep
 
+    @property
+    def client(self) -> ChainClient:
+        """The chain client this sender broadcasts through (for reads around a send)."""
+        return self._client
+
+    @property
+    def address(self) -> str:
+        """The address transactions are sent from."""
+        return self._signer.address
+
     def send(
         self, logical_id: str, request: TransactionRequest, abi: Sequence[Mapping[str, Any]] | None = None
     ) -> SentTransaction:

@@ -55,6 +55,33 @@ class UniswapV3Entry(_Frozen):
     position_manager: str
 
 
+class TokenRule(_Frozen):
+    """A new vault's limits on selling one token, in the token's base units."""
+
+    token: str
+    max_per_trade: int
+    max_per_day: int
+    signature_threshold: int
+
+
+class VaultDefaults(_Frozen):
+    """The rules a new trading vault starts with on this chain; its owner changes them on-chain."""
+
+    max_slippage_bps: int
+    routers: tuple[str, ...]
+    tokens: tuple[TokenRule, ...]
+    yield_vaults: tuple[str, ...]
+
+    def initial_config(self) -> tuple[list[str], list[str], list[tuple[bool, int, int, int]], list[str]]:
+        """``ITradingVault.InitialConfig`` as the ABI encodes it."""
+        return (
+            list(self.routers),
+            [rule.token for rule in self.tokens],
+            [(True, rule.max_per_trade, rule.max_per_day, rule.signature_threshold) for rule in self.tokens],
+            list(self.yield_vaults),
+        )
+
+
 class DeploymentManifest(_Frozen):
     """Everything deployed on one chain that Tradewind uses."""
 
@@ -64,6 +91,8 @@ class DeploymentManifest(_Frozen):
     multicall3: str
     # Creates the users' TradingVaults; only the service's signer (its operator) may call it.
     trading_vault_factory: str
+    # None where the service does not open vaults (no defaults published for the chain).
+    vault_defaults: VaultDefaults | None = None
     uniswap_v3: UniswapV3Entry
     tokens: tuple[TokenEntry, ...]
     pools: tuple[PoolEntry, ...]
