@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -129,6 +130,23 @@ def test_the_demo_account_can_log_in(http: httpx.Client) -> None:
     assert tokens.status_code == 200
     me = http.get("/v1/me", headers={"Authorization": f"Bearer {tokens.json()['access_token']}"})
     assert me.json()["email"] == "demo@tradewind.local"
+
+
+def test_the_demo_account_owns_a_funded_vault_on_each_chain(http: httpx.Client) -> None:
+    # Given the demo login
+    tokens = http.post("/v1/auth/login", json={"email": "demo@tradewind.local", "password": "tradewind-demo"})
+    session = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+    # When its vaults are listed
+    vaults = http.get("/v1/vaults", headers=session).json()["items"]
+    # Then there is one active vault per local chain, each with at least 10,000 USD of USDC, DAI,
+    # WETH and WBTC at the market's prices (ETH 3,000 and BTC 60,000 USD)
+    assert sorted(vault["chain"] for vault in vaults) == ["local-l1", "local-l2"]
+    minimum = {"USDC": Decimal(10_000), "DAI": Decimal(10_000), "WETH": Decimal(10_000) / 3_000}
+    minimum["WBTC"] = Decimal(10_000) / 60_000
+    for vault in vaults:
+        assert vault["status"] == "active"
+        balances = vault["state"]["balances"]
+        assert all(Decimal(balances[symbol]) >= floor for symbol, floor in minimum.items()), balances
 
 
 def test_a_bot_watches_a_wallet_with_an_api_key(http: httpx.Client) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+import jsonschema
 import pytest
 
+from tests.support.events import load_event
 from tests.unit.memory import FakeClock, InMemoryManifests, InMemoryVaultsRepository, RecordingDispatcher
 from tradewind.chains.registry import Chain, ChainRegistry
 from tradewind.deployments.manifest import (
@@ -14,7 +18,7 @@ from tradewind.deployments.manifest import (
     VaultDefaults,
 )
 from tradewind.errors import InvalidInput, NotFound
-from tradewind.vaults.models import TokenLimits, VaultState, VaultStatus
+from tradewind.vaults.models import DeployVaultCommand, TokenLimits, VaultState, VaultStatus
 from tradewind.vaults.onchain import VaultStateReader, _units
 from tradewind.vaults.service import VaultService
 
@@ -156,3 +160,14 @@ def test_defaults_become_the_factory_initial_config() -> None:
     routers, tokens, configs, yield_vaults = MANIFEST.vault_defaults.initial_config()
     assert (routers, tokens, yield_vaults) == (["0x" + "4" * 40], [USDC], [])
     assert configs == [(True, 50_000_000_000, 2 * 10**11, 10)]
+
+
+def test_dispatched_commands_and_the_sample_match_the_published_schema(
+    vaults: VaultService, dispatcher: RecordingDispatcher
+) -> None:
+    schema = load_event("chain_executor/deploy_vault.schema.json")
+    sample = load_event("chain_executor/deploy_vault.json")
+    jsonschema.validate(sample, schema)
+    assert DeployVaultCommand.model_validate(sample).chain == "local-l1"
+    vaults.open("user-1", "local-l1", OWNER)
+    jsonschema.validate(json.loads(dispatcher.commands[0].model_dump_json()), schema)
