@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.unit.manifests import SWAP_ROUTER, placeholder, sample_manifest
 from tests.unit.memory import (
     FakeClock,
     InMemoryAccountsRepository,
@@ -23,7 +24,7 @@ from tradewind.api.app import create_app
 from tradewind.api.container import Services
 from tradewind.chains.registry import ChainRegistry
 from tradewind.config import ApiSettings
-from tradewind.deployments.manifest import DeploymentManifest, TokenEntry, UniswapV3Entry, VaultDefaults
+from tradewind.deployments.manifest import TokenEntry, VaultDefaults
 from tradewind.deployments.tokens import TokenService
 from tradewind.errors import DependencyUnavailable
 from tradewind.health.service import HealthService
@@ -32,27 +33,12 @@ from tradewind.vaults.service import VaultService
 from tradewind.wallets.service import WalletService
 
 PASSWORD = "correct-horse-1"
-L1_MANIFEST = DeploymentManifest(
-    chain_key="local-l1",
-    chain_id=31337,
-    deployer="0x" + "1" * 40,
-    multicall3="0x" + "2" * 40,
-    trading_vault_factory="0x" + "9" * 40,
-    uniswap_v3=UniswapV3Entry(
-        factory="0x" + "3" * 40,
-        swap_router="0x" + "4" * 40,
-        quoter_v2="0x" + "5" * 40,
-        position_manager="0x" + "6" * 40,
-    ),
+L1_MANIFEST = sample_manifest(
     tokens=(
-        TokenEntry(symbol="USDC", name="USD Coin", decimals=6, address="0x" + "7" * 40),
-        TokenEntry(symbol="WBTC", name="Wrapped BTC", decimals=8, address="0x" + "8" * 40),
+        TokenEntry(symbol="USDC", name="USD Coin", decimals=6, address=placeholder("7")),
+        TokenEntry(symbol="WBTC", name="Wrapped BTC", decimals=8, address=placeholder("8")),
     ),
-    pools=(),
-    vaults=(),
-    vault_defaults=VaultDefaults(
-        max_slippage_bps=100, routers=("0x" + "4" * 40,), tokens=(), yield_vaults=()
-    ),
+    vault_defaults=VaultDefaults(max_slippage_bps=100, routers=(SWAP_ROUTER,), tokens=(), yield_vaults=()),
 )
 ADDRESS = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 

@@ -8,40 +8,22 @@ import jsonschema
 import pytest
 
 from tests.support.events import load_event
+from tests.unit.manifests import SWAP_ROUTER, placeholder, sample_manifest
 from tests.unit.memory import FakeClock, InMemoryManifests, InMemoryVaultsRepository, RecordingDispatcher
 from tradewind.chains.registry import Chain, ChainRegistry
-from tradewind.deployments.manifest import (
-    DeploymentManifest,
-    TokenEntry,
-    TokenRule,
-    UniswapV3Entry,
-    VaultDefaults,
-)
+from tradewind.deployments.manifest import DeploymentManifest, TokenEntry, TokenRule, VaultDefaults
 from tradewind.errors import InvalidInput, NotFound
 from tradewind.vaults.models import DeployVaultCommand, TokenLimits, VaultState, VaultStatus
 from tradewind.vaults.onchain import VaultStateReader, _units
 from tradewind.vaults.service import VaultService
 
 OWNER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
-USDC = "0x" + "7" * 40
-MANIFEST = DeploymentManifest(
-    chain_key="local-l1",
-    chain_id=31337,
-    deployer="0x" + "1" * 40,
-    multicall3="0x" + "2" * 40,
-    trading_vault_factory="0x" + "9" * 40,
-    uniswap_v3=UniswapV3Entry(
-        factory="0x" + "3" * 40,
-        swap_router="0x" + "4" * 40,
-        quoter_v2="0x" + "5" * 40,
-        position_manager="0x" + "6" * 40,
-    ),
+USDC = placeholder("7")
+MANIFEST = sample_manifest(
     tokens=(TokenEntry(symbol="USDC", name="USD Coin", decimals=6, address=USDC),),
-    pools=(),
-    vaults=(),
     vault_defaults=VaultDefaults(
         max_slippage_bps=100,
-        routers=("0x" + "4" * 40,),
+        routers=(SWAP_ROUTER,),
         tokens=(
             TokenRule(
                 token=USDC, max_per_trade=50_000_000_000, max_per_day=2 * 10**11, signature_threshold=10
@@ -158,7 +140,7 @@ def test_amounts_are_plain_decimal_strings(amount: int, decimals: int, text: str
 def test_defaults_become_the_factory_initial_config() -> None:
     assert MANIFEST.vault_defaults is not None
     routers, tokens, configs, yield_vaults = MANIFEST.vault_defaults.initial_config()
-    assert (routers, tokens, yield_vaults) == (["0x" + "4" * 40], [USDC], [])
+    assert (routers, tokens, yield_vaults) == ([SWAP_ROUTER], [USDC], [])
     assert configs == [(True, 50_000_000_000, 2 * 10**11, 10)]
 
 
