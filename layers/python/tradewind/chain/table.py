@@ -7,23 +7,16 @@ Item keys (pk / sk):
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
-
-from tradewind.storage.dynamodb import bind_table
+from tradewind.storage.dynamodb import SingleTableItem, bind_table
 
 
-class ChainTableItem(Model):
+class ChainTableItem(SingleTableItem):
     """Base of every item model kept in the chain table."""
 
     class Meta:
         table_name: str | None = None
         # Several sender threads per process share the connection pool.
         max_pool_connections = 50
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    expires_at = NumberAttribute(null=True)  # the table's TTL attribute, epoch seconds
 
 
 def bind_chain_table(table_name: str) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.models import Model
@@ -18,6 +19,18 @@ from tradewind.errors import DependencyUnavailable
 DEPENDENCY = "dynamodb"
 
 _Item = TypeVar("_Item", bound=Model)
+
+
+class SingleTableItem(Model):
+    """Base of the single-table designs: generic string keys and a TTL attribute.
+
+    Each table declares a subclass with its own ``Meta`` (name bound from settings); item models
+    derive from that subclass.
+    """
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    expires_at = NumberAttribute(null=True)  # the tables' TTL attribute, epoch seconds
 
 
 def bind_table(base: type[Model], table_name: str) -> None:
