@@ -23,5 +23,5 @@ class SecretValue:
                 "the signing key could not be read", dependency="secretsmanager"
             ) from e
         if not isinstance(value, str) or not value:
-            raise DependencyUnavailable("the signing key is empty", dependency="secretsmanager")
+            raise DependencyUnavailable(f"secret {self._secret_id} is empty", dependency="secretsmanager")
         return value
