@@ -1,0 +1,135 @@
+"""The price service: ordered sources, cross-checked against each other, cached per symbol.
+
+Decisions:
+- The first source (in the order given) that prices a symbol gives the price; every other source
+  that also prices it is a check. When a check deviates from it by more than ``deviation_bps``, the
+  price is returned with ``flagged=True`` and both values in ``detail``; it is not dropped, so a
+  portfolio can still show it, and not silently used, so risk checks can refuse it.
+- A source that fails (DependencyUnavailable) is skipped: the next one answers, unchecked.
+- A symbol no source knows is NotFound; if some source failed, it may have known it, so that is
+  DependencyUnavailable instead.
+- Prices (flagged ones too) are cached for ``ttl_s`` seconds of ``clock``, per symbol.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Protocol
+
+from tradewind.errors import DependencyUnavailable, NotFound
+from tradewind.observability import logger
+from tradewind.prices.models import Price
+
+
+class PriceSource(Protocol):
+    """Where prices come from: a chain oracle, a price API."""
+
+    @property
+    def name(self) -> str:
+        """Short name that prices carry in ``source``."""
+        ...
+
+    def quote(self, symbols: Sequence[str]) -> Mapping[str, Price]:
+        """Prices of those ``symbols`` the source knows (others are left out).
+
+        Raises DependencyUnavailable when the source cannot answer at all.
+        """
+        ...
+
+
+def deviation_bps(reference: Decimal, other: Decimal) -> Decimal:
+    """How far ``other`` is from ``reference``, in basis points of ``reference``."""
+    return abs(other - reference) / reference * 10_000
+
+
+class PriceService:
+    """USD prices by symbol, from the first source that answers, checked against the others."""
+
+    def __init__(
+        self,
+        sources: Sequence[PriceSource],
+        *,
+        deviation_bps: int,
+        ttl_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not sources:
+            raise ValueError("a price service needs at least one source")
+        self._sources = tuple(sources)
+        self._deviation_bps = deviation_bps
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._cache: dict[str, tuple[Price, float]] = {}
+
+    def price(self, symbol: str) -> Price:
+        """The USD price of one symbol."""
+        return self.prices([symbol])[symbol]
+
+    def prices(self, symbols: Iterable[str]) -> dict[str, Price]:
+        """USD prices of ``symbols``, in the order asked; NotFound names any symbol no source knows."""
+        wanted = list(dict.fromkeys(symbols))
+        now = self._clock()
+        found = {symbol: hit[0] for symbol in wanted if (hit := self._fresh(symbol, now)) is not None}
+        missing = [symbol for symbol in wanted if symbol not in found]
+        if missing:
+            fetched, failures = self._fetch(missing)
+            for symbol, price in fetched.items():
+                self._cache[symbol] = (price, now)
+            found.update(fetched)
+            self._raise_for_unpriced([s for s in missing if s not in fetched], failures)
+        return {symbol: found[symbol] for symbol in wanted}
+
+    def _fresh(self, symbol: str, now: float) -> tuple[Price, float] | None:
+        hit = self._cache.get(symbol)
+        if hit is None or now - hit[1] >= self._ttl_s:
+            return None
+        return hit
+
+    def _fetch(self, symbols: list[str]) -> tuple[dict[str, Price], dict[str, DependencyUnavailable]]:
+        """Ask every source once for all ``symbols``: the first answer prices, the rest check."""
+        answers: list[Mapping[str, Price]] = []
+        failures: dict[str, DependencyUnavailable] = {}
+        for source in self._sources:
+            try:
+                answers.append(source.quote(symbols))
+            except DependencyUnavailable as e:
+                logger.warning("price source unavailable", extra={"source": source.name, "error": e.detail})
+                failures[source.name] = e
+        priced: dict[str, Price] = {}
+        for symbol in symbols:
+            quotes = [answer[symbol] for answer in answers if symbol in answer]
+            if quotes:
+                priced[symbol] = self._checked(quotes[0], quotes[1:])
+        return priced, failures
+
+    def _checked(self, price: Price, checks: list[Price]) -> Price:
+        if not checks:
+            return price.model_copy(update={"detail": _join(price.detail, "unchecked: no other source")})
+        deviations = [(check, deviation_bps(price.usd, check.usd)) for check in checks]
+        beyond = [(check, bps) for check, bps in deviations if bps > self._deviation_bps]
+        if beyond:
+            disagreements = "; ".join(
+                f"{check.source} says {check.usd} ({bps:.0f} bps away)" for check, bps in beyond
+            )
+            detail = f"{price.source} says {price.usd}; {disagreements}; limit {self._deviation_bps} bps"
+            logger.warning("price sources disagree", extra={"symbol": price.symbol, "detail": detail})
+            return price.model_copy(update={"flagged": True, "detail": _join(price.detail, detail)})
+        agreed = ", ".join(f"{check.source} ({bps:.0f} bps)" for check, bps in deviations)
+        return price.model_copy(update={"detail": _join(price.detail, f"checked against {agreed}")})
+
+    @staticmethod
+    def _raise_for_unpriced(unpriced: list[str], failures: dict[str, DependencyUnavailable]) -> None:
+        if not unpriced:
+            return
+        names = ", ".join(unpriced)
+        if failures:
+            raise DependencyUnavailable(
+                f"no price for {names}: {', '.join(failures)} unavailable", dependency=",".join(failures)
+            )
+        raise NotFound(f"no price source knows {names}")
+
+
+def _join(first: str | None, second: str) -> str:
+    return second if not first else f"{first}; {second}"

@@ -1,0 +1,26 @@
+"""Settings of the price service and its sources, loaded like every mixin (``TRADEWIND_<NAME>``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from tradewind.config import EnvironmentSettings
+
+CoinGeckoKeyHeader = Literal["x-cg-pro-api-key", "x-cg-demo-api-key"]
+
+
+class PriceSettings(EnvironmentSettings):
+    """TWAP window, cache lifetime, cross-check threshold, and where the price API is."""
+
+    # observe() takes a uint32 of seconds ago.
+    twap_window_s: int = Field(default=1800, gt=0, lt=2**32)
+    price_ttl_s: float = Field(default=30.0, ge=0)
+    price_deviation_bps: int = Field(default=200, gt=0)
+    # No default: the deployment names the API it pays for (pro or demo host) explicitly.
+    coingecko_base_url: str | None = Field(default=None, pattern=r"^https?://")
+    coingecko_key_secret_id: str | None = Field(default=None, min_length=1)
+    coingecko_key_header: CoinGeckoKeyHeader = "x-cg-pro-api-key"
+    coingecko_timeout_s: float = Field(default=3.0, gt=0)
+    coingecko_key_cache_s: int = Field(default=300, ge=0)
