@@ -10,10 +10,12 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
 from localcloud.errors import PortInUse
+from localcloud.market.simulator import MarketSimulator
 from localcloud.ports import ensure_free
 
 if TYPE_CHECKING:
@@ -37,6 +39,9 @@ class RunnerSettings(BaseSettings):
     work_dir: Path = Path(".localcloud")
     demo_email: str = "demo@tradewind.local"
     demo_password: str = "tradewind-demo"  # noqa: S105 - the documented local demo login
+    market_simulator: bool = True
+    market_seed: int = 42
+    market_interval_s: float = Field(default=5.0, gt=0)
 
 
 def _summary(settings: RunnerSettings, cloud: LocalCloud, demo: DemoAccount) -> str:
@@ -57,13 +62,28 @@ def _summary(settings: RunnerSettings, cloud: LocalCloud, demo: DemoAccount) -> 
     lines += [
         f"  Demo login     {settings.demo_email} / {settings.demo_password}",
         *(f"  Demo vault     {vault.chain}: {vault.address} (owner {vault.owner})" for vault in demo.vaults),
+        f"  Market sim     {_simulator_summary(settings)}",
         "  Ctrl-C stops everything.",
         "",
     ]
     return "\n".join(lines)
 
 
-def _serve(settings: RunnerSettings, cloud: LocalCloud) -> None:
+def _simulator_summary(settings: RunnerSettings) -> str:
+    if not settings.market_simulator:
+        return "off"
+    return f"on, seed {settings.market_seed}, one swap per chain every {settings.market_interval_s:g} s"
+
+
+def _market_simulator(settings: RunnerSettings, cloud: LocalCloud) -> MarketSimulator | None:
+    """The simulator over every local chain, not yet started; None when switched off."""
+    if not settings.market_simulator:
+        return None
+    chains = [(chain.rpc_url, cloud.manifest(chain.key)) for chain in cloud.chains]
+    return MarketSimulator(chains, seed=settings.market_seed, interval_s=settings.market_interval_s)
+
+
+def _serve(settings: RunnerSettings, cloud: LocalCloud, simulator: MarketSimulator | None) -> None:
     """Configure the API as its Lambda function is, seed the demo account, serve until interrupted."""
     os.environ.update(cloud.function_environment())
     import uvicorn  # noqa: PLC0415 - only the runner needs it
@@ -76,6 +96,9 @@ def _serve(settings: RunnerSettings, cloud: LocalCloud) -> None:
 
     services = build_services(ApiSettings.from_environment())
     demo = seed_demo(services, cloud, settings.demo_email, settings.demo_password)
+    # After the seeding: both fund from the deployer's account, and the demo starts at catalog prices.
+    if simulator is not None:
+        simulator.start()
     server = uvicorn.Server(
         uvicorn.Config(create_app(services=services), host=settings.api_host, port=settings.api_port)
     )
@@ -105,15 +128,20 @@ def run() -> int:
         work_dir=settings.work_dir,
     )
     cloud = LocalCloud(config)
+    simulator: MarketSimulator | None = None
     try:
         ensure_free(settings.api_host, settings.api_port, "TRADEWIND_API_PORT")
         cloud.start()
-        _serve(settings, cloud)
+        simulator = _market_simulator(settings, cloud)
+        _serve(settings, cloud, simulator)
     except PortInUse as e:
         print(e, file=sys.stderr)
         return EXIT_PORT_IN_USE
     except KeyboardInterrupt:
         pass
     finally:
+        # Before the chains go, so no swap is left talking to a node that is gone.
+        if simulator is not None:
+            simulator.stop()
         cloud.stop()
     return 0
