@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from bench import api_latency, chain_send, emulator_errors, import_times
-from bench.api_latency import Deadline, Latency, Plan, Request, get_me, post_wallet
+from bench.api_latency import Deadline, Latency, Plan, Request, get_me, get_prices, post_wallet
 from bench.emulator_errors import EmulatorErrors
 from bench.import_times import ImportTime, Skipped
 from localcloud import LocalCloud, LocalCloudConfig
@@ -105,6 +105,7 @@ def _scenarios(tokens: list[str]) -> list[tuple[Plan, list[str], Request]]:
             post_wallet,
         ),
         (Plan(scenario="POST /v1/wallets", warmup=WARMUP, measured=WRITES_PER_CLIENT), tokens, post_wallet),
+        (Plan(scenario="GET /v1/market/prices", warmup=WARMUP, measured=PER_CLIENT), tokens, get_prices),
     ]
 
 
@@ -154,6 +155,7 @@ def _report_latency(cloud: LocalCloud) -> None:
     floor = by_name["DynamoDB GetItem (boto3, sequential)"]
     seq_me, me = by_name["GET /v1/me (sequential)"], by_name["GET /v1/me"]
     seq_post, post = by_name["POST /v1/wallets (sequential)"], by_name["POST /v1/wallets"]
+    prices = by_name["GET /v1/market/prices"]
     ratios = [
         ("GET /v1/me sequential p50 / raw GetItem p50", seq_me.p50_ms, floor.p50_ms),
         (f"GET /v1/me {CLIENTS} clients p50 / sequential p50", me.p50_ms, seq_me.p50_ms),
@@ -161,6 +163,7 @@ def _report_latency(cloud: LocalCloud) -> None:
         (f"GET /v1/me {CLIENTS} clients req/s / sequential req/s", me.throughput_rps, seq_me.throughput_rps),
         ("POST /v1/wallets sequential p50 / raw GetItem p50", seq_post.p50_ms, floor.p50_ms),
         (f"POST /v1/wallets {CLIENTS} clients p50 / sequential p50", post.p50_ms, seq_post.p50_ms),
+        (f"GET /v1/market/prices {CLIENTS} clients p50 / GET /v1/me p50", prices.p50_ms, me.p50_ms),
     ]
     print("\n  Ratios:")
     for label, numerator, denominator in ratios:

@@ -129,6 +129,11 @@ def post_wallet(client: httpx.Client) -> httpx.Response:
     return client.post("/v1/wallets", json={"chain": random.choice(CHAINS), "address": address})
 
 
+def get_prices(client: httpx.Client) -> httpx.Response:
+    """GET /v1/market/prices for the market's volatile tokens (served from the price cache when warm)."""
+    return client.get("/v1/market/prices", params={"symbols": "ETH,WBTC,LINK"})
+
+
 def _client_loop(
     client: httpx.Client, request: Request, plan: Plan, deadline: Deadline, sink: list[Sample]
 ) -> None:

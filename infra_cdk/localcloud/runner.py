@@ -92,7 +92,7 @@ def _serve(settings: RunnerSettings, cloud: LocalCloud, simulator: MarketSimulat
     from localcloud.demo import seed_demo  # noqa: PLC0415
     from tradewind.api.app import create_app  # noqa: PLC0415
     from tradewind.api.container import build_services  # noqa: PLC0415
-    from tradewind.config import ApiSettings  # noqa: PLC0415
+    from tradewind.api.settings import ApiSettings  # noqa: PLC0415
 
     services = build_services(ApiSettings.from_environment())
     demo = seed_demo(services, cloud, settings.demo_email, settings.demo_password)

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from localcloud import LocalCloud
 from tests.support.events import api_gateway_request
 from tradewind.api.app import create_app
+from tradewind.api.settings import ApiSettings
 from tradewind.chains.rpc import json_rpc
-from tradewind.config import ApiSettings
 from tradewind.health.probes import DynamoTableProbe, KmsKeyProbe, Probe
 from tradewind.health.service import HealthService
 
@@ -262,3 +262,16 @@ def test_tokens_come_from_the_published_manifest_and_match_the_chain(
         for token in items:
             call = {"to": token["address"], "data": DECIMALS_SELECTOR}
             assert int(json_rpc(rpc, chain.rpc_url, "eth_call", [call, "latest"]), 16) == token["decimals"]
+
+
+def test_market_prices_come_from_the_local_pools(client: TestClient) -> None:
+    # Given the local market seeded at ETH 3,000, BTC 60,000, LINK 15 and DAI 1 USD
+    # When the API is asked for prices
+    response = client.get("/v1/market/prices", params={"symbols": "ETH,WBTC,LINK,DAI"})
+    # Then each comes from the on-chain TWAP source, within 1% of the seeded price
+    assert response.status_code == 200, response.text
+    seeded = {"ETH": 3000, "WBTC": 60000, "LINK": 15, "DAI": 1}
+    for price in response.json()["items"]:
+        assert price["source"] == "uniswap-v3-twap"
+        assert abs(float(price["usd"]) / seeded[price["symbol"]] - 1) < 0.01, price
+    assert client.get("/v1/market/prices", params={"symbols": "DOGE"}).status_code == 404

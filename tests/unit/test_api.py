@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -22,12 +23,14 @@ from tradewind.accounts.service import AccountService, LoginThrottle
 from tradewind.accounts.tokens import AccessTokenIssuer
 from tradewind.api.app import create_app
 from tradewind.api.container import Services
+from tradewind.api.settings import ApiSettings
 from tradewind.chains.registry import ChainRegistry
-from tradewind.config import ApiSettings
 from tradewind.deployments.manifest import TokenEntry, VaultDefaults
 from tradewind.deployments.tokens import TokenService
 from tradewind.errors import DependencyUnavailable
 from tradewind.health.service import HealthService
+from tradewind.prices.models import Price
+from tradewind.prices.service import PriceService
 from tradewind.vaults.onchain import VaultStateReader
 from tradewind.vaults.service import VaultService
 from tradewind.wallets.service import WalletService
@@ -41,6 +44,19 @@ L1_MANIFEST = sample_manifest(
     vault_defaults=VaultDefaults(max_slippage_bps=100, routers=(SWAP_ROUTER,), tokens=(), yield_vaults=()),
 )
 ADDRESS = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+
+
+class _FixedPrices:
+    """A price source that knows ETH and USDC."""
+
+    name = "fixed"
+
+    def quote(self, symbols: Sequence[str]) -> dict[str, Price]:
+        known = {"ETH": Decimal(3000), "USDC": Decimal(1)}
+        now = datetime.now(UTC)
+        return {
+            s: Price(symbol=s, usd=known[s], source=self.name, observed_at=now) for s in symbols if s in known
+        }
 
 
 class _Probe:
@@ -91,6 +107,7 @@ def client(probes: list[_Probe]) -> Iterator[TestClient]:
             reader=VaultStateReader(timeout_s=1),
             clock=clock,
         ),
+        prices=lambda: PriceService([_FixedPrices()], deviation_bps=200, ttl_s=30),
         health=HealthService(probes),
     )
     with TestClient(create_app(services=services), raise_server_exceptions=False) as test_client:
@@ -283,3 +300,20 @@ def test_opening_a_vault_needs_the_trade_scope(client: TestClient) -> None:
     assert [vault["id"] for vault in client.get("/v1/vaults", headers=session).json()["items"]] == [
         opened.json()["id"]
     ]
+
+
+def test_market_prices_in_the_order_asked_with_source_and_age(client: TestClient) -> None:
+    items = client.get("/v1/market/prices", params={"symbols": "usdc, ETH,usdc"}).json()["items"]
+    assert [(p["symbol"], p["usd"], p["source"], p["flagged"]) for p in items] == [
+        ("USDC", "1", "fixed", False),
+        ("ETH", "3000", "fixed", False),
+    ]
+    assert all(0 <= p["age_s"] < 5 for p in items)
+
+
+def test_market_prices_refuse_unknown_symbols_and_empty_lists(client: TestClient) -> None:
+    _assert_problem(client.get("/v1/market/prices", params={"symbols": "ETH,NOPE"}), 404)
+    assert (
+        _assert_problem(client.get("/v1/market/prices", params={"symbols": " , "}), 422)["errors"][0]["field"]
+        == "symbols"
+    )

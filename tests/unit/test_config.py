@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from tradewind.config import ApiSettings
+from tradewind.api.settings import ApiSettings
 
 REQUIRED = {
     "TRADEWIND_ACCOUNTS_TABLE": "accounts",

@@ -98,15 +98,3 @@ class ChainExecutorSettings(EnvironmentSettings):
     """The function that signs: the API hands it commands and never signs itself."""
 
     chain_executor_function: str = Field(min_length=1)
-
-
-class ApiSettings(
-    StageSettings,
-    AccountsTableSettings,
-    AuthSettings,
-    SignerSettings,
-    ChainSettings,
-    DeploymentsSettings,
-    ChainExecutorSettings,
-):
-    """Everything the API function needs."""

@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from tradewind.accounts.credentials import allow_reserved_email_domains
 from tradewind.accounts.dynamodb import DynamoAccountsRepository
 from tradewind.accounts.service import AccountService, LoginThrottle
 from tradewind.accounts.tokens import AccessTokenIssuer
+from tradewind.api.settings import ApiSettings
 from tradewind.aws.secrets import SecretValue
 from tradewind.chains.registry import ChainRegistry
-from tradewind.config import ApiSettings
 from tradewind.deployments.registry import ParameterManifestSource
 from tradewind.deployments.tokens import TokenService
 from tradewind.health.probes import ChainProbe, DynamoTableProbe, KmsKeyProbe, Probe
 from tradewind.health.service import HealthService
+from tradewind.prices.factory import build_price_service
+from tradewind.prices.service import PriceService
 from tradewind.storage.accounts_table import bind_accounts_table
 from tradewind.vaults.dispatch import LambdaDispatcher
 from tradewind.vaults.dynamodb import DynamoVaultsRepository
@@ -41,6 +44,7 @@ class Services:
     wallets: WalletService
     tokens: TokenService
     vaults: VaultService
+    prices: Callable[[], PriceService]
     health: HealthService
 
 
@@ -82,5 +86,7 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
             reader=VaultStateReader(settings.rpc_timeout_s),
             clock=clock,
         ),
+        # Built on the first price request: its TWAP source brings web3, which cold starts must not pay.
+        prices=cache(lambda: build_price_service(settings, chains, manifests, settings.rpc_timeout_s)),
         health=HealthService(probes),
     )

@@ -14,6 +14,8 @@ CoinGeckoKeyHeader = Literal["x-cg-pro-api-key", "x-cg-demo-api-key"]
 class PriceSettings(EnvironmentSettings):
     """TWAP window, cache lifetime, cross-check threshold, and where the price API is."""
 
+    # The chain whose Uniswap V3 pools give the on-chain prices; the first active chain when unset.
+    price_chain: str | None = Field(default=None, min_length=1)
     # observe() takes a uint32 of seconds ago.
     twap_window_s: int = Field(default=1800, gt=0, lt=2**32)
     price_ttl_s: float = Field(default=30.0, ge=0)
