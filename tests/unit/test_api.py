@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,6 +29,8 @@ from tradewind.deployments.manifest import TokenEntry, VaultDefaults
 from tradewind.deployments.tokens import TokenService
 from tradewind.errors import DependencyUnavailable
 from tradewind.health.service import HealthService
+from tradewind.holdings.models import ChainHoldings, OwnerHoldings, TokenBalance
+from tradewind.portfolio.service import PortfolioService
 from tradewind.prices.models import Price
 from tradewind.prices.service import PriceService
 from tradewind.vaults.onchain import VaultStateReader
@@ -69,6 +71,25 @@ class _Probe:
             raise DependencyUnavailable("connection refused", dependency=self.name)
 
 
+class _OneEthEach:
+    """A holdings reader in which every owner holds exactly 1 ETH."""
+
+    def read(self, owners_by_chain: Mapping[str, Sequence[str]]) -> list[ChainHoldings]:
+        eth = TokenBalance(symbol="ETH", address=None, decimals=18, amount="1", raw=10**18)
+        return [
+            ChainHoldings(
+                chain=chain,
+                owners=tuple(owners),
+                holdings=tuple(OwnerHoldings(owner=o, native=eth, tokens=(), vaults=()) for o in owners),
+                status="fresh",
+                block_number=1,
+                read_at=datetime.now(UTC),
+                age_s=0.0,
+            )
+            for chain, owners in owners_by_chain.items()
+        ]
+
+
 @pytest.fixture
 def probes() -> list[_Probe]:
     return [_Probe("dynamodb", up=True), _Probe("chain:local-l1", up=True)]
@@ -93,21 +114,25 @@ def client(probes: list[_Probe]) -> Iterator[TestClient]:
         throttle=LoginThrottle(max_failures=3, window_s=60),
         clock=clock,
     )
+    wallets = WalletService(InMemoryWalletsRepository(), chains, clock)
+    vaults = InMemoryVaultsRepository()
+    prices = PriceService([_FixedPrices()], deviation_bps=200, ttl_s=30)
     services = Services(
         settings=settings,
         chains=chains,
         accounts=accounts,
-        wallets=WalletService(InMemoryWalletsRepository(), chains, clock),
+        wallets=wallets,
         tokens=TokenService(chains, manifests),
         vaults=VaultService(
-            InMemoryVaultsRepository(),
+            vaults,
             chains=chains,
             manifests=manifests,
             dispatcher=RecordingDispatcher(),
             reader=VaultStateReader(timeout_s=1),
             clock=clock,
         ),
-        prices=lambda: PriceService([_FixedPrices()], deviation_bps=200, ttl_s=30),
+        prices=lambda: prices,
+        portfolio=lambda: PortfolioService(wallets, vaults, _OneEthEach(), prices, clock, chains=chains),
         health=HealthService(probes),
     )
     with TestClient(create_app(services=services), raise_server_exceptions=False) as test_client:
@@ -317,3 +342,22 @@ def test_market_prices_refuse_unknown_symbols_and_empty_lists(client: TestClient
         _assert_problem(client.get("/v1/market/prices", params={"symbols": " , "}), 422)["errors"][0]["field"]
         == "symbols"
     )
+
+
+def test_the_portfolio_values_the_callers_wallets_only(client: TestClient) -> None:
+    # Given alice watches one address on each chain and mallory watches nothing
+    alice, mallory = _session(client), _session(client, "mallory@example.com")
+    for chain in ("local-l1", "local-l2"):
+        client.post("/v1/wallets", json={"chain": chain, "address": ADDRESS, "label": chain}, headers=alice)
+    # When each asks for their portfolio
+    mine = client.get("/v1/portfolio", headers=alice)
+    theirs = client.get("/v1/portfolio", headers=mallory)
+    # Then alice's holds 1 ETH per chain at 3000 USD, and mallory's is empty
+    assert mine.status_code == 200, mine.text
+    body = mine.json()
+    assert Decimal(body["total_usd"]) == Decimal(6000)
+    assert set(body["by_chain"]) == {"local-l1", "local-l2"}
+    assert body["by_token"]["ETH"]["price_usd"] == "3000"
+    assert body["allocation"] == {"ETH": "100.00"}
+    assert Decimal(theirs.json()["total_usd"]) == 0
+    _assert_problem(client.get("/v1/portfolio"), 401)

@@ -153,3 +153,18 @@ def test_no_price_while_a_source_is_down_is_dependency_unavailable() -> None:
 def test_a_service_needs_a_source() -> None:
     with pytest.raises(ValueError, match="at least one source"):
         PriceService([], deviation_bps=200, ttl_s=30)
+
+
+def test_partial_prices_leave_out_symbols_nobody_prices() -> None:
+    # Given one source down and one that knows WETH only
+    service = _service(MemorySource("chain", {}, down=True), MemorySource("api", {"WETH": "3000"}))
+    # When a portfolio asks for partial prices
+    prices = service.prices(["WETH", "PEPE"], partial=True)
+    # Then the known symbol is priced and the unknown one is simply absent
+    assert list(prices) == ["WETH"]
+
+
+def test_partial_prices_still_fail_when_every_source_is_down() -> None:
+    service = _service(MemorySource("chain", {"WETH": "3000"}, down=True))
+    with pytest.raises(DependencyUnavailable):
+        service.prices(["WETH"], partial=True)

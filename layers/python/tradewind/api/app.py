@@ -7,7 +7,18 @@ from fastapi import FastAPI
 from tradewind.api.container import Services, build_services
 from tradewind.api.middleware import RequestContextMiddleware
 from tradewind.api.problems import register_problem_handlers
-from tradewind.api.routes import api_keys, auth, chains, health, market, me, tokens, vaults, wallets
+from tradewind.api.routes import (
+    api_keys,
+    auth,
+    chains,
+    health,
+    market,
+    me,
+    portfolio,
+    tokens,
+    vaults,
+    wallets,
+)
 from tradewind.api.settings import ApiSettings
 
 
@@ -21,6 +32,6 @@ def create_app(settings: ApiSettings | None = None, services: Services | None = 
     app.state.services = services or build_services(settings or ApiSettings.from_environment())
     app.add_middleware(RequestContextMiddleware)
     register_problem_handlers(app)
-    for module in (health, auth, me, api_keys, chains, tokens, wallets, vaults, market):
+    for module in (health, auth, me, api_keys, chains, tokens, wallets, vaults, market, portfolio):
         app.include_router(module.router)
     return app

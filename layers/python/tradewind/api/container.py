@@ -18,6 +18,8 @@ from tradewind.deployments.registry import ParameterManifestSource
 from tradewind.deployments.tokens import TokenService
 from tradewind.health.probes import ChainProbe, DynamoTableProbe, KmsKeyProbe, Probe
 from tradewind.health.service import HealthService
+from tradewind.portfolio.factory import build_portfolio_service
+from tradewind.portfolio.service import PortfolioService
 from tradewind.prices.factory import build_price_service
 from tradewind.prices.service import PriceService
 from tradewind.storage.accounts_table import bind_accounts_table
@@ -45,6 +47,7 @@ class Services:
     tokens: TokenService
     vaults: VaultService
     prices: Callable[[], PriceService]
+    portfolio: Callable[[], PortfolioService]
     health: HealthService
 
 
@@ -72,11 +75,14 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
         KmsKeyProbe(settings.signer_key_id),
         *(ChainProbe(chain, settings.rpc_timeout_s) for chain in chains),
     ]
+    wallets = WalletService(DynamoWalletsRepository(), chains, clock)
+    # Built on the first price request: its TWAP source brings web3, which cold starts must not pay.
+    prices = cache(lambda: build_price_service(settings, chains, manifests, settings.rpc_timeout_s))
     return Services(
         settings=settings,
         chains=chains,
         accounts=accounts,
-        wallets=WalletService(DynamoWalletsRepository(), chains, clock),
+        wallets=wallets,
         tokens=TokenService(chains, manifests),
         vaults=VaultService(
             DynamoVaultsRepository(),
@@ -86,7 +92,20 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
             reader=VaultStateReader(settings.rpc_timeout_s),
             clock=clock,
         ),
-        # Built on the first price request: its TWAP source brings web3, which cold starts must not pay.
-        prices=cache(lambda: build_price_service(settings, chains, manifests, settings.rpc_timeout_s)),
+        prices=prices,
+        # Built on the first portfolio request: the holdings reader brings eth_abi. It lists vault
+        # records from the repository, not VaultService, which reads each vault's state on chain.
+        portfolio=cache(
+            lambda: build_portfolio_service(
+                settings,
+                chains=chains,
+                manifests=manifests,
+                wallets=wallets,
+                vaults=DynamoVaultsRepository(),
+                prices=prices(),
+                rpc_timeout_s=settings.rpc_timeout_s,
+                clock=clock,
+            )
+        ),
         health=HealthService(probes),
     )

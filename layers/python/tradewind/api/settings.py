@@ -11,6 +11,7 @@ from tradewind.config import (
     SignerSettings,
     StageSettings,
 )
+from tradewind.holdings.settings import HoldingsSettings
 from tradewind.prices.settings import PriceSettings
 
 
@@ -23,5 +24,6 @@ class ApiSettings(
     DeploymentsSettings,
     ChainExecutorSettings,
     PriceSettings,
+    HoldingsSettings,
 ):
     """Everything the API function needs."""

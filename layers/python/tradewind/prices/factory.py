@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tradewind.chains.registry import ChainRegistry
 from tradewind.deployments.registry import ManifestSource
-from tradewind.prices.coingecko import coingecko_source
 from tradewind.prices.service import PriceService, PriceSource
 from tradewind.prices.settings import PriceSettings
 
@@ -16,6 +15,7 @@ def build_price_service(
     # web3 is imported here, on the first price request, not at the API's cold start.
     from web3 import HTTPProvider, Web3  # noqa: PLC0415
 
+    from tradewind.prices.coingecko import coingecko_source  # noqa: PLC0415 - httpx, likewise
     from tradewind.prices.twap import TwapSource, Web3PoolTicks  # noqa: PLC0415
 
     chain = chains.get(settings.price_chain) if settings.price_chain else next(iter(chains))

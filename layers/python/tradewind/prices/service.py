@@ -67,8 +67,12 @@ class PriceService:
         """The USD price of one symbol."""
         return self.prices([symbol])[symbol]
 
-    def prices(self, symbols: Iterable[str]) -> dict[str, Price]:
-        """USD prices of ``symbols``, in the order asked; NotFound names any symbol no source knows."""
+    def prices(self, symbols: Iterable[str], *, partial: bool = False) -> dict[str, Price]:
+        """USD prices of ``symbols``, in the order asked; NotFound names any symbol no source knows.
+
+        With ``partial``, symbols nobody priced are left out instead (a portfolio shows them
+        unpriced); it still raises DependencyUnavailable when every source failed.
+        """
         wanted = list(dict.fromkeys(symbols))
         now = self._clock()
         found = {symbol: hit[0] for symbol in wanted if (hit := self._fresh(symbol, now)) is not None}
@@ -78,8 +82,10 @@ class PriceService:
             for symbol, price in fetched.items():
                 self._cache[symbol] = (price, now)
             found.update(fetched)
-            self._raise_for_unpriced([s for s in missing if s not in fetched], failures)
-        return {symbol: found[symbol] for symbol in wanted}
+            unpriced = [s for s in missing if s not in fetched]
+            if not partial or len(failures) == len(self._sources):
+                self._raise_for_unpriced(unpriced, failures)
+        return {symbol: found[symbol] for symbol in wanted if symbol in found}
 
     def _fresh(self, symbol: str, now: float) -> tuple[Price, float] | None:
         hit = self._cache.get(symbol)

@@ -9,6 +9,7 @@ Item keys (pk / sk):
 - ``APIKEY#<key id>`` / ``APIKEY``                 the same key, looked up when it authenticates
 - ``USER#<id>`` / ``WALLET#<wallet id>``           a watched wallet (id derived from chain+address)
 - ``LOGINFAIL#<email>`` / ``WINDOW#<start>``       failed logins in one throttle window (TTL)
+- ``HOLDINGS#<chain>`` / ``OWNER#<address>``       an address's last fresh holdings on a chain (TTL)
 """
 
 from __future__ import annotations

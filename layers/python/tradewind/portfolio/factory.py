@@ -1,0 +1,40 @@
+"""Builds the portfolio service for the API on its first request: the holdings reader brings eth_abi."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from tradewind.chains.registry import ChainRegistry
+from tradewind.deployments.registry import ManifestSource
+from tradewind.holdings.settings import HoldingsSettings
+from tradewind.portfolio.service import PortfolioService, VaultLister, WalletLister
+from tradewind.portfolio.snapshots import DynamoSnapshotSource
+from tradewind.prices.service import PriceService
+
+
+def build_portfolio_service(
+    settings: HoldingsSettings,
+    *,
+    chains: ChainRegistry,
+    manifests: ManifestSource,
+    wallets: WalletLister,
+    vaults: VaultLister,
+    prices: PriceService,
+    rpc_timeout_s: float,
+    clock: Callable[[], datetime],
+) -> PortfolioService:
+    """The portfolio over the Multicall3 holdings reader, with snapshots on the accounts table."""
+    # eth_abi is imported here, on the first portfolio request, not at the API's cold start.
+    from tradewind.holdings.reader import HoldingsReader  # noqa: PLC0415
+    from tradewind.holdings.rpc import HttpxTransport  # noqa: PLC0415
+
+    reader = HoldingsReader(
+        chains,
+        manifests,
+        DynamoSnapshotSource(),
+        settings=settings,
+        transport=HttpxTransport(rpc_timeout_s),
+        clock=clock,
+    )
+    return PortfolioService(wallets, vaults, reader, prices, clock, chains=chains)

@@ -1,0 +1,66 @@
+"""What GET /v1/portfolio returns: holdings valued in USD, by chain, by token and per position."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradewind.holdings.models import HoldingsStatus
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Position(_Frozen):
+    """One holder's balance of one asset on one chain.
+
+    ``symbol`` is what is held (a token, the native coin or an ERC-4626 share); ``valued_as`` is
+    what it is priced as (the vault's underlying for shares) and ``value_amount`` that amount.
+    ``usd`` is None when nobody prices ``valued_as``.
+    """
+
+    chain: str
+    holder: str = Field(description="the wallet or vault address")
+    holder_kind: Literal["wallet", "vault"]
+    holder_id: str
+    kind: Literal["native", "token", "yield_vault"]
+    symbol: str
+    amount: Decimal
+    valued_as: str
+    value_amount: Decimal
+    usd: Decimal | None
+
+
+class ChainValue(_Frozen):
+    """A chain's share of the total, and how fresh its holdings are (stale: served from a snapshot)."""
+
+    usd: Decimal
+    age_s: float | None
+    stale: bool
+    status: HoldingsStatus
+    missing_owners: tuple[str, ...] = ()
+
+
+class TokenValue(_Frozen):
+    """One priced symbol summed over chains and holders; ``price_flagged`` when sources disagreed."""
+
+    amount: Decimal
+    usd: Decimal | None
+    price_usd: Decimal | None
+    price_flagged: bool
+
+
+class Portfolio(_Frozen):
+    """The user's portfolio; ``allocation`` (percent by symbol) sums to 100 when ``total_usd`` > 0."""
+
+    total_usd: Decimal
+    by_chain: dict[str, ChainValue]
+    by_token: dict[str, TokenValue]
+    positions: tuple[Position, ...]
+    allocation: dict[str, Decimal]
+    unpriced: tuple[str, ...]
+    as_of: datetime
