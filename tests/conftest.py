@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 from aws_lambda_powertools.utilities import parameters
+from fastapi.testclient import TestClient
 
 from localcloud import LocalCloud, LocalCloudConfig
-from tradewind.aws.clients import client
+from tradewind.aws import clients
 
 # What the CDK app sets on every function; Powertools refuses to flush metrics without it.
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Tradewind")
@@ -35,7 +36,7 @@ def _forget_earlier_clouds() -> None:
 
     On Lambda a process only ever sees one deployment; here each module deploys a new one.
     """
-    client.cache_clear()
+    clients.client.cache_clear()
     parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
@@ -47,3 +48,13 @@ def api_environment(local_cloud: LocalCloud) -> Iterator[dict[str, str]]:
         for name, value in environment.items():
             patch.setenv(name, value)
         yield environment
+
+
+@pytest.fixture(scope="module")
+def client(api_environment: dict[str, str]) -> Iterator[TestClient]:
+    """The API app configured like the deployed API function, served in-process."""
+    # Imported here: Powertools reads its environment (set above) when the app's modules load.
+    from tradewind.api.app import create_app  # noqa: PLC0415
+
+    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+        yield test_client

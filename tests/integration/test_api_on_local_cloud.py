@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -16,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from localcloud import LocalCloud
 from tests.support.events import api_gateway_request
+from tests.support.sessions import PASSWORD, bearer, register_and_login
 from tradewind.api.app import create_app
 from tradewind.api.settings import ApiSettings
 from tradewind.chains.rpc import json_rpc
@@ -24,15 +24,8 @@ from tradewind.health.service import HealthService
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct-horse-1"
 ADDRESS = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"
 DECIMALS_SELECTOR = "0x313ce567"  # decimals()
-
-
-@pytest.fixture(scope="module")
-def client(api_environment: dict[str, str]) -> Iterator[TestClient]:
-    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 @pytest.fixture
@@ -41,18 +34,6 @@ def closed_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
-
-
-def _register_and_login(client: TestClient, email: str) -> dict[str, Any]:
-    assert client.post("/v1/auth/register", json={"email": email, "password": PASSWORD}).status_code == 201
-    response = client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
-    assert response.status_code == 200
-    tokens: dict[str, Any] = response.json()
-    return tokens
-
-
-def _bearer(tokens: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 def _table_items(local_cloud: LocalCloud) -> list[dict[str, Any]]:
@@ -115,7 +96,7 @@ def test_health_names_dynamodb_when_its_table_is_missing(
 def test_access_tokens_are_signed_with_the_secret_from_secrets_manager(
     client: TestClient, local_cloud: LocalCloud, api_environment: dict[str, str]
 ) -> None:
-    tokens = _register_and_login(client, "signer@example.com")
+    tokens = register_and_login(client, "signer@example.com")
     secret = local_cloud.aws.client("secretsmanager").get_secret_value(
         SecretId=api_environment["TRADEWIND_JWT_SECRET_ID"]
     )["SecretString"]
@@ -127,15 +108,15 @@ def test_access_tokens_are_signed_with_the_secret_from_secrets_manager(
 
 def test_session_lifecycle_on_dynamodb(client: TestClient) -> None:
     # Given a logged-in user who refreshed once
-    first = _register_and_login(client, "lifecycle@example.com")
-    assert client.get("/v1/me", headers=_bearer(first)).json()["email"] == "lifecycle@example.com"
+    first = register_and_login(client, "lifecycle@example.com")
+    assert client.get("/v1/me", headers=bearer(first)).json()["email"] == "lifecycle@example.com"
     second = client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}).json()
     # When the spent refresh token is replayed
     replay = client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     # Then it is refused and the whole family is revoked
     assert replay.status_code == 401
     assert client.post("/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}).status_code == 401
-    assert client.get("/v1/me", headers=_bearer(second)).status_code == 401
+    assert client.get("/v1/me", headers=bearer(second)).status_code == 401
     # And a new login starts a new, working session that logout ends
     third = client.post(
         "/v1/auth/login", json={"email": "lifecycle@example.com", "password": PASSWORD}
@@ -145,7 +126,7 @@ def test_session_lifecycle_on_dynamodb(client: TestClient) -> None:
 
 
 def test_a_refresh_token_raced_by_two_clients_is_used_once(client: TestClient) -> None:
-    tokens = _register_and_login(client, "race@example.com")
+    tokens = register_and_login(client, "race@example.com")
 
     def use(_: int) -> int:
         response = client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
@@ -177,7 +158,7 @@ def test_concurrent_registrations_of_one_email_create_one_account(
 def test_login_throttle_state_lives_in_dynamodb_with_a_ttl(
     client: TestClient, local_cloud: LocalCloud
 ) -> None:
-    _register_and_login(client, "throttle@example.com")
+    register_and_login(client, "throttle@example.com")
     for _ in range(5):
         wrong = client.post(
             "/v1/auth/login", json={"email": "throttle@example.com", "password": "wrong-horse-1"}
@@ -193,7 +174,7 @@ def test_login_throttle_state_lives_in_dynamodb_with_a_ttl(
 
 
 def test_api_key_secrets_are_never_stored(client: TestClient, local_cloud: LocalCloud) -> None:
-    session = _bearer(_register_and_login(client, "keys@example.com"))
+    session = bearer(register_and_login(client, "keys@example.com"))
     created = client.post("/v1/api-keys", json={"name": "bot", "scopes": ["read", "trade"]}, headers=session)
     assert created.status_code == 201
     secret = created.json()["secret"]
@@ -204,8 +185,8 @@ def test_api_key_secrets_are_never_stored(client: TestClient, local_cloud: Local
 
 
 def test_wallets_are_isolated_between_users(client: TestClient) -> None:
-    alice = _bearer(_register_and_login(client, "alice@example.com"))
-    mallory = _bearer(_register_and_login(client, "mallory@example.com"))
+    alice = bearer(register_and_login(client, "alice@example.com"))
+    mallory = bearer(register_and_login(client, "mallory@example.com"))
     wallet = client.post(
         "/v1/wallets", json={"chain": "local-l1", "address": ADDRESS, "label": "hot"}, headers=alice
     )

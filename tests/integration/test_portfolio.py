@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +12,7 @@ from web3 import HTTPProvider, Web3
 
 from localcloud import LocalCloud
 from localcloud.market import fund
-from tradewind.api.app import create_app
+from tests.support.sessions import bearer, register_and_login
 from tradewind.chains.registry import ChainRegistry
 from tradewind.deployments.manifest import DeploymentManifest
 from tradewind.holdings.reader import HoldingsReader
@@ -23,7 +22,6 @@ from tradewind.portfolio.snapshots import DynamoSnapshotSource
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct-horse-1"
 WALLET = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"  # anvil test account 6
 USD_EACH = Decimal(500)
 L1_SYMBOLS = ("USDC", "WETH")
@@ -45,17 +43,8 @@ class CloudManifests:
 
 
 @pytest.fixture(scope="module")
-def client(api_environment: dict[str, str]) -> Iterator[TestClient]:
-    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="module")
 def session(client: TestClient) -> dict[str, str]:
-    credentials = {"email": "portfolio@example.com", "password": PASSWORD}
-    assert client.post("/v1/auth/register", json=credentials).status_code == 201
-    token = client.post("/v1/auth/login", json=credentials).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(register_and_login(client, "portfolio@example.com"))
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +13,7 @@ from web3 import HTTPProvider, Web3
 
 from localcloud import LocalCloud
 from localcloud.market import artifacts, fund
-from tradewind.api.app import create_app
+from tests.support.sessions import bearer, register_and_login
 from tradewind.chain.kms_signer import KmsSigner
 from tradewind.chain.sender import TransactionRequest, build_sender
 from tradewind.chain.settings import ChainSenderSettings
@@ -23,23 +22,12 @@ from tradewind.vaults.abi import TRADING_VAULT_FACTORY_ABI
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct-horse-1"
 OWNER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"  # anvil test account 2
 
 
 @pytest.fixture(scope="module")
-def client(api_environment: dict[str, str]) -> Iterator[TestClient]:
-    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="module")
 def session(client: TestClient) -> dict[str, str]:
-    credentials = {"email": "vaults@example.com", "password": PASSWORD}
-    assert client.post("/v1/auth/register", json=credentials).status_code == 201
-    return {
-        "Authorization": f"Bearer {client.post('/v1/auth/login', json=credentials).json()['access_token']}"
-    }
+    return bearer(register_and_login(client, "vaults@example.com"))
 
 
 @pytest.fixture(scope="module")
