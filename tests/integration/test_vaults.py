@@ -110,7 +110,7 @@ def test_a_retried_command_sends_nothing_new(opened: dict[str, Any], local_cloud
 
 @pytest.mark.parametrize(
     ("payload", "field"),
-    [({"chain": "ethereum", "owner": OWNER}, "chain"), ({"chain": "local-l1", "owner": "0xabc"}, "address")],
+    [({"chain": "ethereum", "owner": OWNER}, "chain"), ({"chain": "local-l1", "owner": "0xabc"}, "owner")],
 )
 def test_bad_requests_open_nothing(
     client: TestClient, session: dict[str, str], payload: dict[str, str], field: str

@@ -95,8 +95,8 @@ def test_opening_records_the_vault_and_dispatches_one_command(
     [
         ("ethereum", OWNER, "chain"),
         ("local-l2", OWNER, "chain"),
-        ("local-l1", "0x1234", "address"),
-        ("local-l1", OWNER[:-1] + "9", "address"),
+        ("local-l1", "0x1234", "owner"),
+        ("local-l1", OWNER[:-1] + "9", "owner"),
     ],
 )
 def test_bad_requests_open_nothing(

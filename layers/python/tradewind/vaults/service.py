@@ -40,7 +40,7 @@ class VaultService:
         """Record a vault and have the executor deploy it; ``owner`` is the user's own address."""
         if chain not in self._chains:
             raise InvalidInput(f"chain '{chain}' is not active; see GET /v1/chains", field="chain")
-        checksummed = validate_address(owner)
+        checksummed = validate_address(owner, field="owner")
         if self._manifests.manifest(chain).vault_defaults is None:
             raise InvalidInput(f"vaults cannot be opened on chain '{chain}'", field="chain")
         vault = Vault(

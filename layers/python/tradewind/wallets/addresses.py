@@ -17,12 +17,15 @@ def to_checksum_address(address: str) -> str:
     return "0x" + "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(lower))
 
 
-def validate_address(address: str) -> str:
-    """The checksummed address; a mixed-case input must already carry a valid checksum."""
+def validate_address(address: str, field: str = "address") -> str:
+    """The checksummed address; a mixed-case input must already carry a valid checksum.
+
+    ``field`` names the request field in the error, for requests that call the address otherwise.
+    """
     if not _HEX_ADDRESS.match(address):
-        raise InvalidInput("address must be 0x followed by 40 hexadecimal digits", field="address")
+        raise InvalidInput(f"{field} must be 0x followed by 40 hexadecimal digits", field=field)
     body = address[2:]
     checksummed = to_checksum_address(address)
     if body != body.lower() and body != body.upper() and address != checksummed:
-        raise InvalidInput("address has an invalid EIP-55 checksum", field="address")
+        raise InvalidInput(f"{field} has an invalid EIP-55 checksum", field=field)
     return checksummed
