@@ -58,6 +58,8 @@ class _AdoptedResource:
     def get_cfn_attribute(self, attribute_name: str) -> str:
         """What ``Fn::GetAtt`` returns."""
         if attribute_name not in self._attributes:
+            # moto's evaluator catches NotImplementedError from get_cfn_attribute, as its own
+            # resources raise it for attributes they lack; the message format is moto's too.
             raise NotImplementedError(f'"Fn::GetAtt" : [ "{{0}}" , "{attribute_name}" ]"')
         return self._attributes[attribute_name]
 
