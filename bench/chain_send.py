@@ -22,7 +22,6 @@ from localcloud import LocalCloud
 from tradewind.chain.kms_signer import KmsSigner, ethereum_signature
 from tradewind.chain.sender import TransactionRequest, TransactionSender, build_sender
 from tradewind.chain.settings import ChainSenderSettings
-from tradewind.chain.table import bind_chain_table
 from tradewind.chains.registry import KNOWN_CHAINS, Chain
 
 TIME_LIMIT_S = 90.0
@@ -389,7 +388,6 @@ def measure(cloud: LocalCloud) -> ChainSendReport:
     began = time.monotonic()
     deadline = Deadline(TIME_LIMIT_S)
     settings = _settings(cloud)
-    bind_chain_table(settings.chain_table)
     key_id = cloud.deployment.outputs["SignerKeyId"]
     kms_signer = KmsSigner(cloud.aws.client("kms"), key_id)
     account: LocalAccount = Account.create()  # throwaway key, this run only

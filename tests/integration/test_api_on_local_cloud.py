@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -26,14 +25,6 @@ pytestmark = pytest.mark.integration
 
 ADDRESS = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"
 DECIMALS_SELECTOR = "0x313ce567"  # decimals()
-
-
-@pytest.fixture
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def _table_items(local_cloud: LocalCloud) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -175,14 +174,6 @@ def test_forty_concurrent_sends_use_each_nonce_exactly_once(
         on_chain += [int(tx["nonce"], 16) for tx in block["transactions"] if tx["from"] == funded.lower()]
     assert sorted(on_chain) == list(range(40))
     assert int(_rpc(url, "eth_getTransactionCount", funded, "pending"), 16) == 40
-
-
-@pytest.fixture
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def test_a_dead_first_rpc_url_fails_over_to_the_second(

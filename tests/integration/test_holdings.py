@@ -13,11 +13,11 @@ from web3 import HTTPProvider, Web3
 
 from localcloud import LocalCloud
 from localcloud.market import artifacts, fund
+from tradewind.chains.batch import HttpxTransport, RpcRequest
 from tradewind.chains.registry import ChainRegistry
 from tradewind.deployments.manifest import DeploymentManifest
 from tradewind.holdings import ChainHoldings, InMemorySnapshotSource
 from tradewind.holdings.reader import HoldingsReader
-from tradewind.holdings.rpc import HttpxTransport, RpcRequest
 from tradewind.holdings.settings import HoldingsSettings
 
 pytestmark = pytest.mark.integration

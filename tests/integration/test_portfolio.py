@@ -13,10 +13,10 @@ from web3 import HTTPProvider, Web3
 from localcloud import LocalCloud
 from localcloud.market import fund
 from tests.support.sessions import bearer, register_and_login
+from tradewind.chains.batch import HttpxTransport
 from tradewind.chains.registry import ChainRegistry
 from tradewind.deployments.manifest import DeploymentManifest
 from tradewind.holdings.reader import HoldingsReader
-from tradewind.holdings.rpc import HttpxTransport
 from tradewind.holdings.settings import HoldingsSettings
 from tradewind.portfolio.snapshots import DynamoSnapshotSource
 

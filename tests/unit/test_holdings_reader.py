@@ -10,13 +10,13 @@ from eth_abi.abi import decode, encode
 
 from tests.unit.manifests import placeholder, sample_manifest
 from tests.unit.memory import FakeClock
+from tradewind.chains.batch import RpcRequest
 from tradewind.chains.registry import ChainRegistry
 from tradewind.deployments.manifest import DeploymentManifest, TokenEntry, VaultEntry
 from tradewind.errors import DependencyUnavailable, InvalidInput, NotFound
 from tradewind.holdings import ChainHoldings, InMemorySnapshotSource
 from tradewind.holdings.multicall import function_call
 from tradewind.holdings.reader import HoldingsReader
-from tradewind.holdings.rpc import RpcRequest
 from tradewind.holdings.settings import HoldingsSettings
 from tradewind.wallets.addresses import to_checksum_address
 

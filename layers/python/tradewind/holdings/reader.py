@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from tradewind.chains.batch import RpcTransport, call_batch, eth_call
 from tradewind.chains.registry import Chain, ChainRegistry
 from tradewind.deployments.registry import ManifestSource
 from tradewind.errors import DependencyUnavailable, InvalidInput
@@ -19,7 +20,6 @@ from tradewind.holdings.multicall import (
     function_call,
 )
 from tradewind.holdings.plan import decode_holdings, holdings_calls
-from tradewind.holdings.rpc import RpcTransport, call_batch, eth_call
 from tradewind.holdings.settings import HoldingsSettings
 from tradewind.holdings.snapshots import SnapshotSource
 from tradewind.wallets.addresses import validate_address

@@ -26,8 +26,8 @@ def build_portfolio_service(
 ) -> PortfolioService:
     """The portfolio over the Multicall3 holdings reader, with snapshots on the accounts table."""
     # eth_abi is imported here, on the first portfolio request, not at the API's cold start.
+    from tradewind.chains.batch import HttpxTransport  # noqa: PLC0415
     from tradewind.holdings.reader import HoldingsReader  # noqa: PLC0415
-    from tradewind.holdings.rpc import HttpxTransport  # noqa: PLC0415
 
     reader = HoldingsReader(
         chains,

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import cache
-from typing import Any
 
+from tradewind.chains.batch import HttpxTransport, call_batch
 from tradewind.chains.registry import Chain
 from tradewind.crypto.keccak import keccak256
 from tradewind.deployments.manifest import DeploymentManifest
-from tradewind.errors import DependencyUnavailable
 from tradewind.vaults.models import TokenLimits, VaultState
 from tradewind.wallets.addresses import to_checksum_address
 
@@ -87,26 +86,11 @@ class VaultStateReader:
 
     def _batch(self, chain: Chain, calls: list[dict[str, str]]) -> list[str]:
         """``eth_call`` each of ``calls`` in one batch request, trying the chain's URLs in order."""
-        import httpx  # noqa: PLC0415 - deferred like every HTTP client on the API's import path
-
-        batch = [
-            {"jsonrpc": "2.0", "id": index, "method": "eth_call", "params": [call, "latest"]}
-            for index, call in enumerate(calls)
-        ]
-        failures = []
-        with httpx.Client(timeout=self._timeout_s) as client:
-            for url in chain.rpc_urls:
-                try:
-                    answers: list[dict[str, Any]] = (
-                        client.post(str(url), json=batch).raise_for_status().json()
-                    )
-                except (httpx.HTTPError, ValueError) as e:
-                    failures.append(f"{url}: {e}")
-                    continue
-                by_id = {answer["id"]: answer for answer in answers}
-                if any("result" not in by_id.get(index, {}) for index in range(len(calls))):
-                    raise DependencyUnavailable(
-                        f"a vault read failed at {url}", dependency=f"chain:{chain.key}"
-                    )
-                return [by_id[index]["result"] for index in range(len(calls))]
-        raise DependencyUnavailable("; ".join(failures), dependency=f"chain:{chain.key}")
+        transport = HttpxTransport(self._timeout_s)
+        try:
+            results: list[str] = call_batch(
+                transport, chain, [("eth_call", [call, "latest"]) for call in calls]
+            )
+        finally:
+            transport.close()
+        return results

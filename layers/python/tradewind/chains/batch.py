@@ -1,4 +1,7 @@
-"""JSON-RPC batches to a chain's URLs in failover order, over a transport port (httpx in production)."""
+"""JSON-RPC batches to a chain's URLs in failover order, over a transport port (httpx in production).
+
+Shared by every reader that asks a chain many things at once (vault state, holdings).
+"""
 
 from __future__ import annotations
 
