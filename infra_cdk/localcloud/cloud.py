@@ -12,15 +12,17 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from localcloud import dynamodb_serial, kms_digest, ports
+from localcloud import dynamodb_serial, event_sources, kms_digest, ports, schedules
 from localcloud.assets import read_assets
 from localcloud.aws import AwsEndpoint
 from localcloud.chains import AnvilNode, ChainSpec, LocalChain, default_anvil_path
 from localcloud.deployer import Deployer, Deployment
 from localcloud.emulator import Emulator
 from localcloud.errors import LocalCloudError
+from localcloud.event_sources import SqsPoller
 from localcloud.lambda_runtime import InProcessLambdaRuntime
 from localcloud.market import deploy_market, load_manifest, manifest_path
+from localcloud.schedules import ScheduleDriver
 from tradewind.chain.kms_signer import KmsSigner
 from tradewind.deployments.manifest import DeploymentManifest
 
@@ -75,6 +77,8 @@ class LocalCloud:
         self._runtime: InProcessLambdaRuntime | None = None
         self._nodes: list[AnvilNode] = []
         self._deployment: Deployment | None = None
+        self._schedules: ScheduleDriver | None = None
+        self._event_sources: SqsPoller | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -94,6 +98,27 @@ class LocalCloud:
         if self._deployment is None:
             raise RuntimeError("the local cloud is not running")
         return self._deployment
+
+    @property
+    def schedules(self) -> ScheduleDriver:
+        """Fires the scheduled rules, which moto never does: on demand, or in a thread once started."""
+        if self._schedules is None:
+            raise RuntimeError("the local cloud is not running")
+        return self._schedules
+
+    @property
+    def event_sources(self) -> SqsPoller:
+        """Delivers SQS messages to the mapped functions: on demand, or in a thread once started."""
+        if self._event_sources is None:
+            raise RuntimeError("the local cloud is not running")
+        return self._event_sources
+
+    @property
+    def lambda_runtime(self) -> InProcessLambdaRuntime:
+        """The in-process runtime, for staging the code of functions created outside the stack."""
+        if self._runtime is None:
+            raise RuntimeError("the local cloud is not running")
+        return self._runtime
 
     @property
     def chains(self) -> list[LocalChain]:
@@ -142,6 +167,12 @@ class LocalCloud:
         self._emulator.start()
         kms_digest.install()
         dynamodb_serial.install()
+        # Before the deploy: a mapping made while moto's inline SQS delivery is on keeps it.
+        event_sources.install()
+        schedules.install()
+        # Built, not started: tests fire and drain them; `make run` starts their threads.
+        self._schedules = ScheduleDriver(self.aws)
+        self._event_sources = SqsPoller(self.aws)
         self._nodes = [AnvilNode(spec, self.config.host, self.config.anvil_path) for spec in specs]
         overrides = {**self.aws.environment(), **self.chain_environment()}
         self._runtime = InProcessLambdaRuntime({}, overrides)
@@ -190,12 +221,21 @@ class LocalCloud:
                 Name=f"{path}/{chain.key}", Value=manifest.model_dump_json(), Type="String", Overwrite=True
             )
 
+    def stop_chain(self, chain_key: str) -> None:
+        """Stop one chain's node, for tests of a chain that stops answering; ``stop`` stays safe."""
+        next(node for node in self._nodes if node.chain.key == chain_key).stop()
+
     def manifest(self, chain_key: str) -> DeploymentManifest:
         """The deployment manifest of one local chain."""
         return load_manifest(manifest_path(self.config.work_dir / "deployments", chain_key))
 
     def stop(self) -> None:
-        """Stop the chains, remove the patches, stop the emulator; safe twice and after a failed start."""
+        """Stop drivers and chains, remove patches, stop the emulator; safe twice and after a failed start."""
+        # First the drivers: a handler they start must not find the chains or the emulator gone.
+        for driver in (self._schedules, self._event_sources):
+            if driver is not None:
+                driver.stop()
+        self._schedules = self._event_sources = None
         for node in self._nodes:
             node.stop()
         if self._runtime is not None:
@@ -203,6 +243,8 @@ class LocalCloud:
             self._runtime = None
         kms_digest.uninstall()
         dynamodb_serial.uninstall()
+        event_sources.uninstall()
+        schedules.uninstall()
         if self._emulator is not None:
             self._emulator.stop()
             self._emulator = None

@@ -35,3 +35,25 @@ class ChainStartFailed(LocalCloudError):
 
 class FunctionCodeNotFound(LocalCloudError):
     """A Lambda function's code is not a staged CDK asset the in-process runtime can import."""
+
+
+class UnsupportedTarget(LocalCloudError):
+    """A scheduled rule has a target the schedule driver cannot deliver to, so it must not run without it."""
+
+    def __init__(self, rule_name: str, target_id: str, target_arn: str, reason: str) -> None:
+        super().__init__(f"rule {rule_name}, target {target_id} ({target_arn}): {reason}")
+        self.rule_name = rule_name
+        self.target_id = target_id
+        self.target_arn = target_arn
+
+
+class ScheduleNotFound(LocalCloudError):
+    """No enabled rule with a ``ScheduleExpression`` has the name asked for."""
+
+
+class UnsupportedEventSource(LocalCloudError):
+    """An SQS event source mapping uses a setting the poller does not implement (it would change delivery)."""
+
+
+class DrainTimeout(LocalCloudError):
+    """The mapped queues still had visible messages when ``SqsPoller.drain`` ran out of time."""

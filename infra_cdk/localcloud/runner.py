@@ -42,6 +42,8 @@ class RunnerSettings(BaseSettings):
     market_simulator: bool = True
     market_seed: int = 42
     market_interval_s: float = Field(default=5.0, gt=0)
+    # Local time is compressed: every scheduled rule fires this often, whatever its expression says.
+    schedule_period_s: float = Field(default=60.0, gt=0)
 
 
 def _summary(settings: RunnerSettings, cloud: LocalCloud, demo: DemoAccount) -> str:
@@ -63,6 +65,8 @@ def _summary(settings: RunnerSettings, cloud: LocalCloud, demo: DemoAccount) -> 
         f"  Demo login     {settings.demo_email} / {settings.demo_password}",
         *(f"  Demo vault     {vault.chain}: {vault.address} (owner {vault.owner})" for vault in demo.vaults),
         f"  Market sim     {_simulator_summary(settings)}",
+        f"  Schedules      {_schedule_summary(settings, cloud)}",
+        f"  SQS -> Lambda  {len(cloud.event_sources.mappings())} event source mappings, polled in a thread",
         "  Ctrl-C stops everything.",
         "",
     ]
@@ -73,6 +77,14 @@ def _simulator_summary(settings: RunnerSettings) -> str:
     if not settings.market_simulator:
         return "off"
     return f"on, seed {settings.market_seed}, one swap per chain every {settings.market_interval_s:g} s"
+
+
+def _schedule_summary(settings: RunnerSettings, cloud: LocalCloud) -> str:
+    rules = len(cloud.schedules.rules())
+    return (
+        f"{rules} scheduled rules, each fired every {settings.schedule_period_s:g} s whatever its rate "
+        "(TRADEWIND_SCHEDULE_PERIOD_S)"
+    )
 
 
 def _market_simulator(settings: RunnerSettings, cloud: LocalCloud) -> MarketSimulator | None:
@@ -99,6 +111,9 @@ def _serve(settings: RunnerSettings, cloud: LocalCloud, simulator: MarketSimulat
     # After the seeding: both fund from the deployer's account, and the demo starts at catalog prices.
     if simulator is not None:
         simulator.start()
+    # After the seeding too: scheduled jobs and queue consumers see the demo data from their first run.
+    cloud.schedules.start(settings.schedule_period_s)
+    cloud.event_sources.start()
     server = uvicorn.Server(
         uvicorn.Config(create_app(services=services), host=settings.api_host, port=settings.api_port)
     )
@@ -143,5 +158,6 @@ def run() -> int:
         # Before the chains go, so no swap is left talking to a node that is gone.
         if simulator is not None:
             simulator.stop()
+        # Stops the schedule driver and the SQS poller first, before the chains and the emulator.
         cloud.stop()
     return 0
