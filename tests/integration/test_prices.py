@@ -11,7 +11,7 @@ import pytest
 from pydantic import HttpUrl
 
 from localcloud import LocalCloud
-from localcloud.market.catalog import token_spec
+from localcloud.market.catalog import TOKENS, token_spec
 from localcloud.ports import pick_free
 from tests.support.coingecko_server import CoinGeckoServer, coingecko_server
 from tradewind.chain.client import connect
@@ -21,7 +21,7 @@ from tradewind.errors import DependencyUnavailable
 from tradewind.prices import PriceService
 from tradewind.prices.coingecko import COINGECKO_IDS, CoinGeckoSource, coingecko_source
 from tradewind.prices.settings import PriceSettings
-from tradewind.prices.twap import TwapSource, Web3PoolTicks
+from tradewind.prices.twap import USD_ANCHOR, TwapSource, Web3PoolTicks
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +58,7 @@ def adapter(coingecko: CoinGeckoServer) -> Iterator[CoinGeckoSource]:
     source.close()
 
 
-@pytest.mark.parametrize("symbol", ["WETH", "WBTC", "LINK", "DAI"])
+@pytest.mark.parametrize("symbol", [spec.symbol for spec in TOKENS if spec.symbol != USD_ANCHOR])
 def test_twap_prices_each_token_within_one_percent_of_the_market(twap: TwapSource, symbol: str) -> None:
     # When the symbol is quoted from the chain's pools
     price = twap.quote([symbol])[symbol]

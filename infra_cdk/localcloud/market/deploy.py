@@ -15,7 +15,6 @@ from web3.contract import Contract
 from localcloud.market import artifacts
 from localcloud.market.catalog import (
     EXTRA_FEE_TIERS,
-    LIQUIDITY_USD_PER_SIDE,
     POOLS,
     TOKENS,
     VAULTS,
@@ -29,7 +28,7 @@ from localcloud.market.errors import MarketDeployFailed
 from localcloud.market.funding import vault_defaults
 from localcloud.market.manifest import write_manifest
 from localcloud.market.pricing import base_units, full_range_ticks, sqrt_price_x96
-from localcloud.market.sender import Sender
+from localcloud.market.sender import BatchSender
 from tradewind.deployments.manifest import (
     DeploymentManifest,
     PoolEntry,
@@ -68,7 +67,7 @@ def deploy_market(
     chain_id = w3.eth.chain_id
     if expected_chain_id is not None and chain_id != expected_chain_id:
         raise MarketDeployFailed(f"{rpc_url} is chain {chain_id}, expected {expected_chain_id}")
-    sender = Sender(w3, Web3.to_checksum_address(deployer) if deployer else w3.eth.accounts[0])
+    sender = BatchSender(w3, Web3.to_checksum_address(deployer) if deployer else w3.eth.accounts[0])
 
     tokens = _deploy_tokens(sender)
     uniswap = _deploy_uniswap(sender, tokens[wrapped_native().symbol].address)
@@ -77,8 +76,19 @@ def deploy_market(
         artifacts.market("TradingVaultFactory"), Web3.to_checksum_address(vault_operator)
     )
     _fund(sender, tokens)
-    pools = [_create_pool(sender, uniswap, tokens, spec) for spec in POOLS]
+    sender.flush()
+    # The positions' ticks depend on the fee tiers' spacings, which only the deployed factory knows.
+    factory = uniswap["factory"]
+    spacings: dict[int, int] = {
+        fee: factory.functions.feeAmountTickSpacing(fee).call() for fee in sorted({p.fee for p in POOLS})
+    }
+    for token in tokens.values():
+        sender.send(token.functions.approve(uniswap["position_manager"].address, MAX_UINT256))
+    for spec in POOLS:
+        _create_pool(sender, uniswap["position_manager"], tokens, spec, spacings[spec.fee])
     vaults = [_deploy_vault(sender, tokens[spec.asset], spec) for spec in VAULTS]
+    sender.flush()
+    pools = _pool_entries(w3, factory, tokens, spacings)
 
     manifest = DeploymentManifest(
         chain_key=chain_key,
@@ -104,7 +114,7 @@ def deploy_market(
     return manifest
 
 
-def _deploy_tokens(sender: Sender) -> dict[str, Contract]:
+def _deploy_tokens(sender: BatchSender) -> dict[str, Contract]:
     """WETH9 for the wrapped native token, a TestToken for every other catalog entry."""
     test_token = artifacts.market("TestToken")
     return {
@@ -115,7 +125,7 @@ def _deploy_tokens(sender: Sender) -> dict[str, Contract]:
     }
 
 
-def _deploy_uniswap(sender: Sender, weth: ChecksumAddress) -> dict[str, Contract]:
+def _deploy_uniswap(sender: BatchSender, weth: ChecksumAddress) -> dict[str, Contract]:
     """The factory (with the extra fee tiers enabled), SwapRouter, QuoterV2 and the position manager."""
     factory = sender.deploy(artifacts.uniswap_v3_core("UniswapV3Factory"))
     for fee, tick_spacing in EXTRA_FEE_TIERS.items():
@@ -132,7 +142,7 @@ def _deploy_uniswap(sender: Sender, weth: ChecksumAddress) -> dict[str, Contract
     }
 
 
-def _fund(sender: Sender, tokens: dict[str, Contract]) -> None:
+def _fund(sender: BatchSender, tokens: dict[str, Contract]) -> None:
     """Give the deployer exactly what the pools and vaults take: wrapped ETH and minted test tokens."""
     needed = _amounts_needed()
     for spec in TOKENS:
@@ -148,58 +158,66 @@ def _amounts_needed() -> Counter[str]:
     needed: Counter[str] = Counter()
     for pool in POOLS:
         for symbol in (pool.base, pool.quote):
-            needed[symbol] += _liquidity_amount(token_spec(symbol))
+            needed[symbol] += _liquidity_amount(token_spec(symbol), pool)
     for vault in VAULTS:
         needed[vault.asset] += base_units(vault.seed + vault.harvest, token_spec(vault.asset).decimals)
     return needed
 
 
-def _liquidity_amount(spec: TokenSpec) -> int:
-    """Base units of ``spec`` worth one side of a pool."""
-    return base_units(LIQUIDITY_USD_PER_SIDE / spec.usd_price, spec.decimals)
+def _liquidity_amount(spec: TokenSpec, pool: PoolSpec) -> int:
+    """Base units of ``spec`` worth one side of ``pool``."""
+    return base_units(pool.liquidity_usd_per_side / spec.usd_price, spec.decimals)
 
 
 def _create_pool(
-    sender: Sender, uniswap: dict[str, Contract], tokens: dict[str, Contract], spec: PoolSpec
-) -> PoolEntry:
-    """Create and initialise the pool at the catalog price, then add full-range liquidity."""
-    # The pool orders its tokens by address; the price it stores is token1 per token0.
-    symbol0, symbol1 = sorted((spec.base, spec.quote), key=lambda symbol: int(tokens[symbol].address, 16))
+    sender: BatchSender, manager: Contract, tokens: dict[str, Contract], spec: PoolSpec, tick_spacing: int
+) -> None:
+    """Queue the pool's creation at the catalog price and a full-range position (tokens already approved)."""
+    symbol0, symbol1 = _by_address(tokens, spec)
     token0, token1 = token_spec(symbol0), token_spec(symbol1)
-    contract0, contract1 = tokens[symbol0], tokens[symbol1]
-    address0, address1 = contract0.address, contract1.address
+    address0, address1 = tokens[symbol0].address, tokens[symbol1].address
     price = Fraction(token0.usd_price) / Fraction(token1.usd_price)
-    manager, factory = uniswap["position_manager"], uniswap["factory"]
     sender.send(
         manager.functions.createAndInitializePoolIfNecessary(
             address0, address1, spec.fee, sqrt_price_x96(price, token0.decimals, token1.decimals)
         )
     )
-    tick_spacing: int = factory.functions.feeAmountTickSpacing(spec.fee).call()
     tick_lower, tick_upper = full_range_ticks(tick_spacing)
-    for contract in (contract0, contract1):
-        _approve_once(sender, contract, manager.address)
-    amount0, amount1 = _liquidity_amount(token0), _liquidity_amount(token1)
+    amount0, amount1 = _liquidity_amount(token0, spec), _liquidity_amount(token1, spec)
     # MintParams: the desired amounts set the depth; no minimums, the pool was just priced by us.
     mint = (address0, address1, spec.fee, tick_lower, tick_upper, amount0, amount1, 0, 0)
     sender.send(manager.functions.mint((*mint, sender.sender, MAX_UINT256)))
-    return PoolEntry(
-        name=spec.name,
-        token0=symbol0,
-        token1=symbol1,
-        fee=spec.fee,
-        tick_spacing=tick_spacing,
-        address=factory.functions.getPool(address0, address1, spec.fee).call(),
-    )
 
 
-def _approve_once(sender: Sender, token: Contract, spender: str) -> None:
-    """Let ``spender`` take any amount of ``token``, unless it already may."""
-    if token.functions.allowance(sender.sender, spender).call() == 0:
-        sender.send(token.functions.approve(spender, MAX_UINT256))
+def _by_address(tokens: dict[str, Contract], spec: PoolSpec) -> tuple[str, str]:
+    """The pool's symbols as token0, token1: ordered by address, as the pool stores them (price = 1 per 0)."""
+    symbol0, symbol1 = sorted((spec.base, spec.quote), key=lambda symbol: int(tokens[symbol].address, 16))
+    return symbol0, symbol1
 
 
-def _deploy_vault(sender: Sender, asset: Contract, spec: VaultSpec) -> VaultEntry:
+def _pool_entries(
+    w3: Web3, factory: Contract, tokens: dict[str, Contract], spacings: dict[int, int]
+) -> list[PoolEntry]:
+    """The manifest entries of the created pools, their addresses asked of the factory in one batch."""
+    ordered = [(spec, *_by_address(tokens, spec)) for spec in POOLS]
+    with w3.batch_requests() as batch:
+        for spec, symbol0, symbol1 in ordered:
+            batch.add(factory.functions.getPool(tokens[symbol0].address, tokens[symbol1].address, spec.fee))
+        addresses = batch.execute()
+    return [
+        PoolEntry(
+            name=spec.name,
+            token0=symbol0,
+            token1=symbol1,
+            fee=spec.fee,
+            tick_spacing=spacings[spec.fee],
+            address=str(address),
+        )
+        for (spec, symbol0, symbol1), address in zip(ordered, addresses, strict=True)
+    ]
+
+
+def _deploy_vault(sender: BatchSender, asset: Contract, spec: VaultSpec) -> VaultEntry:
     """Deploy a YieldVault, deposit its seed and harvest its yield, so its share price is above 1."""
     vault = sender.deploy(artifacts.market("YieldVault"), asset.address, spec.name, spec.symbol)
     decimals = token_spec(spec.asset).decimals
