@@ -149,6 +149,26 @@ def test_the_demo_account_owns_a_funded_vault_on_each_chain(http: httpx.Client) 
         assert all(Decimal(balances[symbol]) >= floor for symbol, floor in minimum.items()), balances
 
 
+def test_the_demo_portfolio_holds_a_liquidity_position_that_earned_fees(http: httpx.Client) -> None:
+    # Given the demo login
+    tokens = http.post("/v1/auth/login", json={"email": "demo@tradewind.local", "password": "tradewind-demo"})
+    session = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+    # When its portfolio is read
+    portfolio = http.get("/v1/portfolio", headers=session)
+    # Then the vaults' owner's wallet holds a WETH/USDC position on each chain, with fees in both tokens
+    assert portfolio.status_code == 200, portfolio.text
+    body = portfolio.json()
+    rows = [p for p in body["positions"] if p["kind"] == "liquidity"]
+    assert sorted((p["chain"], p["symbol"]) for p in rows) == [
+        ("local-l1", "USDC"),
+        ("local-l1", "WETH"),
+        ("local-l2", "USDC"),
+        ("local-l2", "WETH"),
+    ]
+    assert all(p["holder_kind"] == "wallet" and Decimal(p["fees_usd"]) > 0 for p in rows), rows
+    assert Decimal(body["by_kind"]["liquidity"]) == sum(Decimal(p["usd"]) for p in rows)
+
+
 def test_a_bot_watches_a_wallet_with_an_api_key(http: httpx.Client) -> None:
     # Given a new user with an API key that may read and write
     credentials = {"email": "e2e@example.com", "password": "e2e-password-1"}

@@ -1,4 +1,4 @@
-"""HoldingsReader over scripted transports: batching, chunking, failover, and the stale fallback."""
+"""HoldingsReader over scripted transports: batching, chunking, failover, liquidity, the stale fallback."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tradewind.chains.registry import ChainRegistry
 from tradewind.deployments.manifest import DeploymentManifest, TokenEntry, VaultEntry
 from tradewind.errors import DependencyUnavailable, InvalidInput, NotFound
 from tradewind.holdings import ChainHoldings, InMemorySnapshotSource
+from tradewind.holdings.liquidity import PositionState, closing_calldata, pool_address
 from tradewind.holdings.multicall import function_call
 from tradewind.holdings.reader import HoldingsReader
 from tradewind.holdings.settings import HoldingsSettings
@@ -48,7 +49,7 @@ class Manifests:
         return self.by_chain[chain_key]
 
 
-def _values(manifest: DeploymentManifest) -> dict[bytes, int]:
+def _values(manifest: DeploymentManifest) -> dict[bytes, int | bytes]:
     """What each call of the sample manifest answers, keyed by its calldata (targets differ per call)."""
 
     def call(target: str, name: str, owner: str | None = None) -> bytes:
@@ -68,11 +69,16 @@ def _values(manifest: DeploymentManifest) -> dict[bytes, int]:
 
 
 class ScriptedTransport:
-    """Answers each aggregate3 from a table of canned words and records every batch; URLs may be dead."""
+    """Answers each aggregate3 from a table of canned words and records every batch; URLs may be dead.
 
-    def __init__(self, values: dict[bytes, int], failing: frozenset[bytes] = frozenset()) -> None:
+    An eth_call with a sender (a position closing) is answered from ``closings`` by sender and
+    calldata; None there answers that the call reverted.
+    """
+
+    def __init__(self, values: dict[bytes, int | bytes], failing: frozenset[bytes] = frozenset()) -> None:
         self.values = values
         self.failing = failing
+        self.closings: dict[bytes, bytes | None] = {}
         self.dead: set[str] = set()
         self.erroring: set[str] = set()
         self.batches: list[tuple[str, list[RpcRequest]]] = []
@@ -86,17 +92,31 @@ class ScriptedTransport:
                 {"jsonrpc": "2.0", "id": r["id"], "error": {"code": -32005, "message": "limited"}}
                 for r in batch
             ]
-        return [
-            {"jsonrpc": "2.0", "id": r["id"], "result": self._answer(r["params"][0]["data"])} for r in batch
-        ]
+        return [self._reply(r) for r in batch]
+
+    def _reply(self, request: RpcRequest) -> dict[str, Any]:
+        call = request["params"][0]
+        if "from" not in call:
+            return {"jsonrpc": "2.0", "id": request["id"], "result": self._answer(call["data"])}
+        closing = self.closings[call["from"].encode() + bytes.fromhex(call["data"][2:])]
+        if closing is None:
+            return {
+                "jsonrpc": "2.0",
+                "id": request["id"],
+                "error": {"code": 3, "message": "execution reverted"},
+            }
+        return {"jsonrpc": "2.0", "id": request["id"], "result": "0x" + closing.hex()}
 
     def _answer(self, data: str) -> str:
         (calls,) = decode(["(address,bool,bytes)[]"], bytes.fromhex(data[10:]))
         results = []
         for target, _, calldata in calls:
-            key = target.encode() + bytes(calldata)
+            key = target.lower().encode() + bytes(calldata)
             ok = key not in self.failing
-            results.append((ok, encode(["uint256"], [self.values.get(key, 0)]) if ok else b""))
+            value = self.values.get(key, 0)
+            results.append(
+                (ok, (value if isinstance(value, bytes) else encode(["uint256"], [value])) if ok else b"")
+            )
         return "0x" + encode(["(bool,bytes)[]"], [results]).hex()
 
     def eth_calls(self, url_prefix: str = "") -> int:
@@ -180,8 +200,9 @@ def test_chains_are_read_separately_with_one_eth_call_each(build: Build) -> None
 
 
 def test_a_large_batch_is_chunked_and_later_chunks_are_pinned_to_the_first_chunks_block(build: Build) -> None:
-    # Given chunks of at most 4 calls; two owners need 1 + 1 + 2 * (1 + 2 + 2) = 12 calls
-    reader, transport, _, _ = build(max_chunk=4)
+    # Given chunks of at most 5 calls; two owners need 1 + 1 + 2 * (1 + 2 + 2 + 1) = 14 calls
+    # (the block, the vault's decimals, then per owner: ETH, 2 tokens, 2 vault calls, a position count)
+    reader, transport, _, _ = build(max_chunk=5)
     # When they are read
     (l1,) = reader.read({"local-l1": [ALICE, BOB]})
     # Then three eth_calls were made: the first at latest, the other two in one batch at its block
@@ -267,3 +288,99 @@ def test_a_bad_address_or_chain_fails_the_read_before_any_request(build: Build) 
     with pytest.raises(InvalidInput):
         reader.read({"local-l1": []})
     assert transport.batches == []
+
+
+_POSITION_TYPES = ["uint96", "address", "address", "address", "uint24", "int24", "int24", "uint128"]
+_POSITION_TYPES += ["uint256", "uint256", "uint128", "uint128"]
+
+
+def _key(target: str, name: str, types: list[str], args: list[object]) -> bytes:
+    return target.lower().encode() + function_call(target, name, types, args).data
+
+
+def _alice_provides_liquidity(
+    transport: ScriptedTransport, manifest: DeploymentManifest
+) -> list[PositionState]:
+    """Alice holds positions 11 (with liquidity) and 12 (only fees left) in USDC/DAI 0.01 %, at tick 3."""
+    npm = manifest.uniswap_v3.position_manager
+    pool = pool_address(manifest.uniswap_v3.factory, USDC, DAI, 100)
+    states = [
+        PositionState(11, USDC, DAI, 100, -10, 10, 10**12, pool),
+        PositionState(12, USDC, DAI, 100, 10, 20, 0, pool),
+    ]
+    transport.values[_key(npm, "balanceOf", ["address"], [ALICE])] = 2
+    for index, state in enumerate(states):
+        transport.values[_key(npm, "tokenOfOwnerByIndex", ["address", "uint256"], [ALICE, index])] = (
+            state.token_id
+        )
+        answer = [
+            0,
+            placeholder("0"),
+            USDC,
+            DAI,
+            100,
+            state.tick_lower,
+            state.tick_upper,
+            state.liquidity,
+            0,
+            0,
+            0,
+            0,
+        ]
+        transport.values[_key(npm, "positions", ["uint256"], [state.token_id])] = encode(
+            _POSITION_TYPES, answer
+        )
+    transport.values[_key(pool, "slot0", [], [])] = encode(["uint160", "int24"], [2**96, 3])
+    return states
+
+
+def test_an_owner_with_positions_costs_three_more_batches_pinned_to_the_block_and_closed_as_the_owner(
+    build: Build,
+) -> None:
+    # Given Alice holding two positions, whose closing (from Alice) returns principal, then principal + fees
+    reader, transport, _, _ = build()
+    states = _alice_provides_liquidity(transport, Manifests().by_chain["local-l1"])
+    npm = Manifests().by_chain["local-l1"].uniswap_v3.position_manager
+    pairs = [(1_500_000, 2 * 10**18), (1_600_000, 2 * 10**18 + 5 * 10**15), (0, 7 * 10**15)]
+    closing = encode(["bytes[]"], [[encode(["uint256", "uint256"], list(pair)) for pair in pairs]])
+    transport.closings[ALICE.encode() + closing_calldata(ALICE, states)] = closing
+    # When Alice's and Bob's holdings are read
+    (l1,) = reader.read({"local-l1": [ALICE, BOB]})
+    # Then four batches went out: the holdings at latest, then token ids, positions, and closings at its block
+    assert len(transport.batches) == 4
+    assert [r["params"][1] for _, batch in transport.batches for r in batch] == ["latest"] + [hex(BLOCK)] * 4
+    closings = [r["params"][0] for r in transport.batches[-1][1] if "from" in r["params"][0]]
+    assert [(call["from"], call["to"]) for call in closings] == [(ALICE, npm)]
+    # And Alice's positions are what closing them returns, the fees on top of the principal
+    alice, bob = l1.holdings
+    first, second = alice.liquidity
+    assert (first.position_id, first.in_range, first.token0.amount, first.token0.fees) == (
+        "uniswap-v3:11",
+        True,
+        "1.5",
+        "0.1",
+    )
+    assert (first.token1.symbol, first.token1.amount, first.token1.fees) == ("DAI", "2", "0.005")
+    assert (second.position_id, second.in_range, second.token1.amount, second.token1.fees) == (
+        "uniswap-v3:12",
+        False,
+        "0",
+        "0.007",
+    )
+    assert (alice.unreadable, bob.liquidity, l1.status) == ((), (), "fresh")
+
+
+def test_a_closing_that_reverts_leaves_the_owners_positions_unreadable_and_the_rest_fresh(
+    build: Build,
+) -> None:
+    # Given Alice's closing reverting (say a token refuses to transfer to her)
+    reader, transport, _, _ = build()
+    states = _alice_provides_liquidity(transport, Manifests().by_chain["local-l1"])
+    transport.closings[ALICE.encode() + closing_calldata(ALICE, states)] = None
+    # When her holdings are read
+    (l1,) = reader.read({"local-l1": [ALICE]})
+    # Then the positions are named unreadable, and everything else was read from the one URL that answered
+    (alice,) = l1.holdings
+    assert (alice.liquidity, alice.unreadable) == ((), ("uniswap-v3:11", "uniswap-v3:12"))
+    assert (l1.status, _by_owner(l1, ALICE)["USDC"]) == ("fresh", "1.5")
+    assert {url for url, _ in transport.batches} == {L1_URLS[0]}

@@ -1,4 +1,4 @@
-"""Holdings: native, token and yield-vault balances of a user's addresses, read per chain with Multicall3.
+"""Holdings: native, token, yield-vault and liquidity positions of a user's addresses, read per chain.
 
 Only the models and the snapshot port are exported here: ``tradewind.holdings.reader`` pulls in
 eth_abi (~85 ms of import beside pydantic and httpx), which code that only needs the models should
@@ -8,6 +8,8 @@ not pay for.
 from tradewind.holdings.models import (
     ChainHoldings,
     HoldingsStatus,
+    LiquidityPosition,
+    LiquidityToken,
     OwnerHoldings,
     TokenBalance,
     VaultPosition,
@@ -18,6 +20,8 @@ __all__ = [
     "ChainHoldings",
     "HoldingsStatus",
     "InMemorySnapshotSource",
+    "LiquidityPosition",
+    "LiquidityToken",
     "OwnerHoldings",
     "SnapshotSource",
     "TokenBalance",

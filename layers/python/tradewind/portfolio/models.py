@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tradewind.holdings.models import HoldingsStatus
 
+# native: the chain's coin; token: an ERC-20 balance; yield_vault: ERC-4626 shares; liquidity: one
+# token of a Uniswap V3 position.
+PositionKind = Literal["native", "token", "yield_vault", "liquidity"]
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -21,18 +25,24 @@ class Position(_Frozen):
     ``symbol`` is what is held (a token, the native coin or an ERC-4626 share); ``valued_as`` is
     what it is priced as (the vault's underlying for shares) and ``value_amount`` that amount.
     ``usd`` is None when nobody prices ``valued_as``.
+
+    A liquidity position is one row per token, both named by ``position_id``: ``amount`` is what
+    closing the position now returns of the token, the uncollected ``fees`` included.
     """
 
     chain: str
     holder: str = Field(description="the wallet or vault address")
     holder_kind: Literal["wallet", "vault"]
     holder_id: str
-    kind: Literal["native", "token", "yield_vault"]
+    kind: PositionKind
     symbol: str
     amount: Decimal
     valued_as: str
     value_amount: Decimal
     usd: Decimal | None
+    position_id: str | None = Field(default=None, description="the liquidity position, e.g. uniswap-v3:42")
+    fees: Decimal | None = Field(default=None, description="of the amount, the liquidity position's fees")
+    fees_usd: Decimal | None = None
 
 
 class ChainValue(_Frozen):
@@ -55,11 +65,15 @@ class TokenValue(_Frozen):
 
 
 class Portfolio(_Frozen):
-    """The user's portfolio; ``allocation`` (percent by symbol) sums to 100 when ``total_usd`` > 0."""
+    """The user's portfolio; ``allocation`` (percent by symbol) sums to 100 when ``total_usd`` > 0.
+
+    ``by_kind`` has every kind of position, each with the USD of its priced positions.
+    """
 
     total_usd: Decimal
     by_chain: dict[str, ChainValue]
     by_token: dict[str, TokenValue]
+    by_kind: dict[PositionKind, Decimal]
     positions: tuple[Position, ...]
     allocation: dict[str, Decimal]
     unpriced: tuple[str, ...]

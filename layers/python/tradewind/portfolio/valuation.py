@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
-from typing import Literal
+from typing import Literal, get_args
 
-from tradewind.holdings.models import ChainHoldings, OwnerHoldings
-from tradewind.portfolio.models import Position, TokenValue
+from tradewind.holdings.models import ChainHoldings, LiquidityPosition, OwnerHoldings
+from tradewind.portfolio.models import Position, PositionKind, TokenValue
 from tradewind.prices.models import Price
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 
-PositionKind = Literal["native", "token", "yield_vault"]
 # kind, symbol held, amount held, symbol valued as, amount valued
 _Entry = tuple[PositionKind, str, str, str, str]
 
@@ -35,7 +34,8 @@ def usd(amount: Decimal) -> Decimal:
 def positions_of(chain: ChainHoldings, holders: Mapping[str, Holder]) -> list[Position]:
     """Every non-zero balance in the chain's holdings, not yet valued (``usd`` None).
 
-    An ERC-4626 position is valued as the underlying its shares can be withdrawn for now.
+    An ERC-4626 position is valued as the underlying its shares can be withdrawn for now, a
+    liquidity position as the two tokens closing it now returns (fees included), one row each.
     """
     positions: list[Position] = []
     for owner in chain.holdings:
@@ -51,6 +51,8 @@ def positions_of(chain: ChainHoldings, holders: Mapping[str, Holder]) -> list[Po
             if v.shares_raw or v.underlying_raw
         ]
         positions += [_position(chain.chain, owner, holders[owner.owner], entry) for entry in entries]
+        for liquidity in owner.liquidity:
+            positions += _liquidity_rows(chain.chain, owner, holders[owner.owner], liquidity)
     return positions
 
 
@@ -70,12 +72,50 @@ def _position(chain: str, owner: OwnerHoldings, holder: Holder, entry: _Entry) -
     )
 
 
+def _liquidity_rows(
+    chain: str, owner: OwnerHoldings, holder: Holder, liquidity: LiquidityPosition
+) -> list[Position]:
+    """A row per token of the position that returns any of it."""
+    rows = []
+    for token in (liquidity.token0, liquidity.token1):
+        if not (token.amount_raw or token.fees_raw):
+            continue
+        held = Decimal(token.amount) + Decimal(token.fees)
+        rows.append(
+            Position(
+                chain=chain,
+                holder=owner.owner,
+                holder_kind=holder.kind,
+                holder_id=holder.id,
+                kind="liquidity",
+                symbol=token.symbol,
+                amount=held,
+                valued_as=token.symbol,
+                value_amount=held,
+                usd=None,
+                position_id=liquidity.position_id,
+                fees=Decimal(token.fees),
+            )
+        )
+    return rows
+
+
 def valued(position: Position, prices: Mapping[str, Price]) -> Position:
-    """The position with its USD value; unchanged (``usd`` None) when its asset has no price."""
+    """The position with its USD value (and its fees'); unchanged (``usd`` None) if its asset has no price."""
     price = prices.get(position.valued_as)
     if price is None:
         return position
-    return position.model_copy(update={"usd": usd(position.value_amount * price.usd)})
+    fees_usd = None if position.fees is None else usd(position.fees * price.usd)
+    return position.model_copy(update={"usd": usd(position.value_amount * price.usd), "fees_usd": fees_usd})
+
+
+def by_kind(positions: Sequence[Position]) -> dict[PositionKind, Decimal]:
+    """USD summed per kind of position, every kind present (zero when the user holds none of it)."""
+    totals: dict[PositionKind, Decimal] = dict.fromkeys(get_args(PositionKind), Decimal(0))
+    for position in positions:
+        if position.usd is not None:
+            totals[position.kind] += position.usd
+    return totals
 
 
 def by_token(positions: Sequence[Position], prices: Mapping[str, Price]) -> dict[str, TokenValue]:

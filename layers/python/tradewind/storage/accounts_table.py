@@ -10,6 +10,7 @@ Item keys (pk / sk):
 - ``USER#<id>`` / ``WALLET#<wallet id>``           a watched wallet (id derived from chain+address)
 - ``LOGINFAIL#<email>`` / ``WINDOW#<start>``       failed logins in one throttle window (TTL)
 - ``HOLDINGS#<chain>`` / ``OWNER#<address>``       an address's last fresh holdings on a chain (TTL)
+- ``DISCOVERY#<chain>`` / ``OWNER#<address>``      tokens found in its Transfer logs, and the cursor (TTL)
 """
 
 from __future__ import annotations
