@@ -1,7 +1,8 @@
 """Creators for the resource types moto's CloudFormation skips, each making its resource via the service API.
 
-moto gap (5.2.5): CloudFormation skips ``AWS::SecretsManager::Secret``, ``AWS::ApiGateway::Stage``
-and ``AWS::ApiGateway::Account`` with only a warning and still reports CREATE_COMPLETE.
+moto gap (5.2.5): CloudFormation skips ``AWS::SecretsManager::Secret``, ``AWS::ApiGateway::Stage``,
+``AWS::ApiGateway::Account``, ``AWS::SQS::QueuePolicy`` and ``AWS::CloudWatch::Alarm`` with only a
+warning and still reports CREATE_COMPLETE.
 """
 
 from __future__ import annotations
@@ -133,9 +134,66 @@ def create_account(clients: ClientFactory, logical_id: str, properties: dict[str
     )
 
 
+def create_queue_policy(
+    clients: ClientFactory, logical_id: str, properties: dict[str, Any]
+) -> CreatedResource:
+    """The policy set on each queue named (``Queues`` holds queue URLs)."""
+    sqs = clients("sqs")
+    policy = json.dumps(properties["PolicyDocument"])
+    for queue_url in properties["Queues"]:
+        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
+    return CreatedResource(
+        logical_id=logical_id, resource_type="AWS::SQS::QueuePolicy", physical_id=f"{logical_id}-policy"
+    )
+
+
+_ALARM_PROPERTIES = (
+    "AlarmName",
+    "AlarmDescription",
+    "ActionsEnabled",
+    "AlarmActions",
+    "OKActions",
+    "InsufficientDataActions",
+    "MetricName",
+    "Namespace",
+    "Statistic",
+    "ExtendedStatistic",
+    "Dimensions",
+    "Period",
+    "Unit",
+    "EvaluationPeriods",
+    "DatapointsToAlarm",
+    "Threshold",
+    "ComparisonOperator",
+    "TreatMissingData",
+    "Metrics",
+)
+
+
+def create_alarm(clients: ClientFactory, logical_id: str, properties: dict[str, Any]) -> CreatedResource:
+    """A metric alarm; named after its logical id when the template leaves the name to CloudFormation."""
+    request = {name: properties[name] for name in _ALARM_PROPERTIES if name in properties}
+    request.setdefault("AlarmName", logical_id)
+    request["Threshold"] = float(request["Threshold"])
+    for integer in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
+        if integer in request:
+            request[integer] = int(request[integer])
+    cloudwatch = clients("cloudwatch")
+    cloudwatch.put_metric_alarm(**request)
+    arn = cloudwatch.describe_alarms(AlarmNames=[request["AlarmName"]])["MetricAlarms"][0]["AlarmArn"]
+    return CreatedResource(
+        logical_id=logical_id,
+        resource_type="AWS::CloudWatch::Alarm",
+        physical_id=request["AlarmName"],
+        attributes={"Arn": arn},
+    )
+
+
 CREATORS: dict[str, Creator] = {
     "AWS::SecretsManager::Secret": Creator(create_secret),
     "AWS::ApiGateway::Stage": Creator(create_stage, ref_property="StageName"),
     # Account-wide, not per stack; moto stores the role (update_account), there is nothing to emulate.
     "AWS::ApiGateway::Account": Creator(create_account),
+    "AWS::SQS::QueuePolicy": Creator(create_queue_policy),
+    "AWS::CloudWatch::Alarm": Creator(create_alarm, ref_property="AlarmName"),
 }

@@ -43,6 +43,7 @@ ENV_DEPLOYMENTS_PATH: Final = "TRADEWIND_DEPLOYMENTS_PARAMETER_PATH"
 ENV_CHAIN_TABLE: Final = "TRADEWIND_CHAIN_TABLE"
 ENV_CHAIN_EXECUTOR_FUNCTION: Final = "TRADEWIND_CHAIN_EXECUTOR_FUNCTION"
 ENV_CONFIRMATION_TIMEOUT_S: Final = "TRADEWIND_CONFIRMATION_TIMEOUT_S"
+ENV_SYNC_QUEUE_URL: Final = "TRADEWIND_SYNC_QUEUE_URL"
 
 # Construct ids
 DATA_ID: Final = "Data"
@@ -60,6 +61,20 @@ CHAIN_EXECUTOR_SERVICE_NAME: Final = "tradewind-chain-executor"
 # Long enough to wait out a chain's confirmation depth; the sender gives up a little earlier.
 CHAIN_EXECUTOR_TIMEOUT_S: Final = 300
 CHAIN_EXECUTOR_CONFIRMATION_TIMEOUT_S: Final = 240
+PORTFOLIO_SYNC_ID: Final = "PortfolioSync"
+SYNC_PLANNER_SERVICE_NAME: Final = "tradewind-sync-planner"
+PORTFOLIO_SYNC_SERVICE_NAME: Final = "tradewind-portfolio-sync"
+PRICE_RECORDER_ID: Final = "PriceRecorder"
+PRICE_RECORDER_SERVICE_NAME: Final = "tradewind-price-recorder"
+# Both schedules: the portfolio's value history and the price history get a point this often.
+SYNC_RATE_MINUTES: Final = 5
+PRICE_RECORD_RATE_MINUTES: Final = 5
+# A holder's refresh reads one chain; the queue hides a message six times that while it is worked on.
+PORTFOLIO_SYNC_TIMEOUT_S: Final = 60
+SYNC_BATCH_SIZE: Final = 10
+SYNC_BATCHING_WINDOW_S: Final = 5
+# A message that failed this often goes to the dead-letter queue (a chain down for three tries).
+SYNC_MAX_RECEIVE_COUNT: Final = 3
 API_FUNCTION_ID: Final = "ApiFunction"
 REST_API_ID: Final = "RestApi"
 
@@ -91,6 +106,11 @@ OUTPUT_SIGNER_KEY_ID: Final = "SignerKeyId"
 OUTPUT_SIGNER_KEY_ALIAS: Final = "SignerKeyAlias"
 OUTPUT_DEPLOYMENTS_PATH: Final = "DeploymentsParameterPath"
 OUTPUT_CHAIN_EXECUTOR_FUNCTION_NAME: Final = "ChainExecutorFunctionName"
+OUTPUT_SYNC_QUEUE_URL: Final = "SyncQueueUrl"
+OUTPUT_SYNC_DEAD_LETTER_QUEUE_URL: Final = "SyncDeadLetterQueueUrl"
+OUTPUT_SYNC_PLANNER_FUNCTION_NAME: Final = "SyncPlannerFunctionName"
+OUTPUT_PORTFOLIO_SYNC_FUNCTION_NAME: Final = "PortfolioSyncFunctionName"
+OUTPUT_PRICE_RECORDER_FUNCTION_NAME: Final = "PriceRecorderFunctionName"
 
 
 def stack_name(stage: str) -> str:

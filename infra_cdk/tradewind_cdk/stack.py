@@ -20,8 +20,15 @@ from tradewind_cdk.constants import (
     OUTPUT_DEPLOYMENTS_PATH,
     OUTPUT_IDEMPOTENCY_TABLE_NAME,
     OUTPUT_JWT_SECRET_NAME,
+    OUTPUT_PORTFOLIO_SYNC_FUNCTION_NAME,
+    OUTPUT_PRICE_RECORDER_FUNCTION_NAME,
     OUTPUT_SIGNER_KEY_ALIAS,
     OUTPUT_SIGNER_KEY_ID,
+    OUTPUT_SYNC_DEAD_LETTER_QUEUE_URL,
+    OUTPUT_SYNC_PLANNER_FUNCTION_NAME,
+    OUTPUT_SYNC_QUEUE_URL,
+    PORTFOLIO_SYNC_ID,
+    PRICE_RECORDER_ID,
     SECRETS_ID,
     SIGNER_ID,
     deployments_parameter_path,
@@ -30,6 +37,8 @@ from tradewind_cdk.constructs.api import Api
 from tradewind_cdk.constructs.chain_executor import ChainExecutor
 from tradewind_cdk.constructs.data import DataStore
 from tradewind_cdk.constructs.layers import SharedLayers
+from tradewind_cdk.constructs.portfolio_sync import PortfolioSync
+from tradewind_cdk.constructs.price_recorder import PriceRecorder
 from tradewind_cdk.constructs.secrets import Secrets
 from tradewind_cdk.constructs.signer import Signer
 from tradewind_cdk.stage import StageSettings
@@ -67,6 +76,20 @@ class TradewindStack(Stack):
             signer=self.signer,
             chain_executor=self.chain_executor,
         )
+        self.portfolio_sync = PortfolioSync(
+            self,
+            PORTFOLIO_SYNC_ID,
+            settings=settings,
+            layers=self.layers.all,
+            accounts_table=self.data.accounts_table,
+        )
+        self.price_recorder = PriceRecorder(
+            self,
+            PRICE_RECORDER_ID,
+            settings=settings,
+            layers=self.layers.all,
+            accounts_table=self.data.accounts_table,
+        )
         self._add_outputs()
 
     def _add_outputs(self) -> None:
@@ -81,6 +104,11 @@ class TradewindStack(Stack):
             OUTPUT_SIGNER_KEY_ALIAS: self.signer.alias_name,
             OUTPUT_DEPLOYMENTS_PATH: deployments_parameter_path(self.settings.name),
             OUTPUT_CHAIN_EXECUTOR_FUNCTION_NAME: self.chain_executor.handler.function.function_name,
+            OUTPUT_SYNC_QUEUE_URL: self.portfolio_sync.queue.queue_url,
+            OUTPUT_SYNC_DEAD_LETTER_QUEUE_URL: self.portfolio_sync.dead_letter_queue.queue_url,
+            OUTPUT_SYNC_PLANNER_FUNCTION_NAME: self.portfolio_sync.planner.function.function_name,
+            OUTPUT_PORTFOLIO_SYNC_FUNCTION_NAME: self.portfolio_sync.worker.function.function_name,
+            OUTPUT_PRICE_RECORDER_FUNCTION_NAME: self.price_recorder.handler.function.function_name,
         }
         for output_id, value in outputs.items():
             CfnOutput(self, output_id, value=value)

@@ -108,9 +108,11 @@ def test_function_and_access_logs_have_a_retention(
     log_group_id = _api_function(template)["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
     log_groups = template.find_resources("AWS::Logs::LogGroup")
 
-    # Then it, the other function's and the API's access log group keep logs for the stage's retention
+    # Then it, every other function's and the API's access log group keep logs for the stage's retention
     assert log_groups[log_group_id]["Properties"] == {"RetentionInDays": retention_days}
-    assert len(log_groups) == 3
+    functions = template.find_resources("AWS::Lambda::Function")
+    assert len(log_groups) == len(functions) + 1
+    assert all(group["Properties"] == {"RetentionInDays": retention_days} for group in log_groups.values())
     assert all(group["Properties"]["RetentionInDays"] == retention_days for group in log_groups.values())
 
 
@@ -217,6 +219,11 @@ def test_api_gateway_has_a_cloudwatch_role(local_template: Template) -> None:
         "SignerKeyAlias",
         "DeploymentsParameterPath",
         "ChainExecutorFunctionName",
+        "SyncQueueUrl",
+        "SyncDeadLetterQueueUrl",
+        "SyncPlannerFunctionName",
+        "PortfolioSyncFunctionName",
+        "PriceRecorderFunctionName",
     ],
 )
 def test_outputs_have_stable_ids(local_template: Template, output_id: str) -> None:
@@ -227,5 +234,5 @@ def test_outputs_have_stable_ids(local_template: Template, output_id: str) -> No
 
 def test_stack_has_no_other_outputs(local_template: Template) -> None:
     # Given the local template
-    # Then there are exactly the ten documented outputs
-    assert len(local_template.find_outputs("*")) == 10
+    # Then there are exactly the fifteen documented outputs
+    assert len(local_template.find_outputs("*")) == 15

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from tradewind.accounts.models import ApiKey, ApiKeyRecord, RefreshTokenRecord, SessionFamily, UserRecord
 from tradewind.deployments.manifest import DeploymentManifest
 from tradewind.errors import Conflict, NotFound
+from tradewind.holdings.models import ChainHoldings
+from tradewind.market.models import PricePoint
+from tradewind.market.periods import Period
+from tradewind.portfolio.history import HolderValue
+from tradewind.prices.models import Price
 from tradewind.vaults.models import DeployVaultCommand, Vault
 from tradewind.wallets.models import Wallet
 
@@ -156,3 +162,47 @@ class RecordingDispatcher:
 
     def dispatch(self, command: DeployVaultCommand) -> None:
         self.commands.append(command)
+
+
+class InMemorySnapshotCache:
+    """SnapshotCache over the holdings saved per chain (as DynamoSnapshotSource keeps them per owner)."""
+
+    def __init__(self) -> None:
+        self.saved: dict[str, ChainHoldings] = {}
+
+    def save(self, holdings: ChainHoldings) -> None:
+        self.saved[holdings.chain] = holdings
+
+    def of_owners(self, chain_key: str, owners: Sequence[str]) -> ChainHoldings | None:
+        snapshot = self.saved.get(chain_key)
+        if snapshot is None or not set(owners) <= {h.owner for h in snapshot.holdings}:
+            return None
+        return snapshot
+
+
+class InMemoryValueHistory:
+    """ValueHistory keeping every value; a period's read spans one interval before its start."""
+
+    def __init__(self) -> None:
+        self.recorded: dict[str, list[HolderValue]] = {}
+
+    def record(self, user_id: str, values: Sequence[HolderValue]) -> None:
+        self.recorded.setdefault(user_id, []).extend(values)
+
+    def values(self, user_id: str, period: Period, start: datetime, end: datetime) -> list[HolderValue]:
+        low = start - period.interval
+        return [v for v in self.recorded.get(user_id, []) if low <= v.at < end]
+
+
+class InMemoryPriceHistory:
+    """PriceHistory over a list."""
+
+    def __init__(self) -> None:
+        self.recorded: list[Price] = []
+
+    def record(self, prices: Iterable[Price]) -> None:
+        self.recorded.extend(prices)
+
+    def points(self, symbol: str, start: datetime, end: datetime) -> list[PricePoint]:
+        kept = [p for p in self.recorded if p.symbol == symbol and start <= p.observed_at < end]
+        return sorted((PricePoint(at=p.observed_at, usd=p.usd) for p in kept), key=lambda point: point.at)

@@ -15,6 +15,9 @@ from tests.unit.memory import (
     FakeClock,
     InMemoryAccountsRepository,
     InMemoryManifests,
+    InMemoryPriceHistory,
+    InMemorySnapshotCache,
+    InMemoryValueHistory,
     InMemoryVaultsRepository,
     InMemoryWalletsRepository,
     RecordingDispatcher,
@@ -30,6 +33,7 @@ from tradewind.deployments.tokens import TokenService
 from tradewind.errors import DependencyUnavailable
 from tradewind.health.service import HealthService
 from tradewind.holdings.models import ChainHoldings, OwnerHoldings, TokenBalance
+from tradewind.market.service import MarketService
 from tradewind.portfolio.service import PortfolioService
 from tradewind.prices.models import Price
 from tradewind.prices.service import PriceService
@@ -117,6 +121,18 @@ def client(probes: list[_Probe]) -> Iterator[TestClient]:
     wallets = WalletService(InMemoryWalletsRepository(), chains, clock)
     vaults = InMemoryVaultsRepository()
     prices = PriceService([_FixedPrices()], deviation_bps=200, ttl_s=30)
+    portfolio = PortfolioService(
+        wallets,
+        vaults,
+        _OneEthEach(),
+        prices,
+        clock,
+        chains=chains,
+        snapshots=InMemorySnapshotCache(),
+        history=InMemoryValueHistory(),
+        max_age_s=0,
+    )
+    market = MarketService(prices, InMemoryPriceHistory(), clock)
     services = Services(
         settings=settings,
         chains=chains,
@@ -132,7 +148,8 @@ def client(probes: list[_Probe]) -> Iterator[TestClient]:
             clock=clock,
         ),
         prices=lambda: prices,
-        portfolio=lambda: PortfolioService(wallets, vaults, _OneEthEach(), prices, clock, chains=chains),
+        portfolio=lambda: portfolio,
+        market=lambda: market,
         health=HealthService(probes),
     )
     with TestClient(create_app(services=services), raise_server_exceptions=False) as test_client:
@@ -361,3 +378,38 @@ def test_the_portfolio_values_the_callers_wallets_only(client: TestClient) -> No
     assert body["allocation"] == {"ETH": "100.00"}
     assert Decimal(theirs.json()["total_usd"]) == 0
     _assert_problem(client.get("/v1/portfolio"), 401)
+
+
+def test_market_history_and_analysis_refuse_unknown_symbols_and_periods_not_offered(
+    client: TestClient,
+) -> None:
+    # A known symbol without recorded history yet has no candles and no figures
+    history = client.get("/v1/market/eth/history", params={"period": "7d"})
+    assert history.status_code == 200, history.text
+    assert (history.json()["symbol"], history.json()["candles"]) == ("ETH", [])
+    analysis = client.get("/v1/market/ETH/analysis").json()
+    assert analysis["period"] == "30d"
+    assert (analysis["analysis"]["candles"], analysis["analysis"]["rsi"]) == (0, None)
+    # A symbol nobody prices is 404, a period not offered 422 naming the field
+    _assert_problem(client.get("/v1/market/NOPE/history"), 404)
+    _assert_problem(client.get("/v1/market/NOPE/analysis"), 404)
+    problem = _assert_problem(client.get("/v1/market/ETH/history", params={"period": "1y"}), 422)
+    assert problem["errors"][0]["field"] == "period"
+
+
+def test_portfolio_refresh_records_history_and_performance_per_period(client: TestClient) -> None:
+    # Given a user watching one address holding 1 ETH at 3000
+    session = _session(client, "history@example.com")
+    client.post("/v1/wallets", json={"chain": "local-l1", "address": ADDRESS, "label": "h"}, headers=session)
+    # When the portfolio is refreshed
+    refreshed = client.post("/v1/portfolio/refresh", headers=session)
+    assert refreshed.status_code == 200, refreshed.text
+    # Then its history has a point at that value and its performance starts from it
+    points = client.get("/v1/portfolio/history", params={"period": "24h"}, headers=session).json()["points"]
+    assert [Decimal(point["total_usd"]) for point in points] == [Decimal(3000)]
+    performance = client.get("/v1/portfolio/performance", params={"period": "7d"}, headers=session).json()
+    assert Decimal(performance["end_usd"]) == Decimal(3000)
+    assert Decimal(performance["flows_usd"]) == 0
+    assert performance["by_token"]["ETH"]["end_amount"] == "1"
+    _assert_problem(client.get("/v1/portfolio/history", params={"period": "2d"}, headers=session), 422)
+    _assert_problem(client.get("/v1/portfolio/performance"), 401)

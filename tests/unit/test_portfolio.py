@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from tests.unit.memory import FakeClock, InMemoryVaultsRepository, InMemoryWalletsRepository
+from tests.unit.memory import (
+    FakeClock,
+    InMemorySnapshotCache,
+    InMemoryValueHistory,
+    InMemoryVaultsRepository,
+    InMemoryWalletsRepository,
+)
 from tradewind.chains.registry import ChainRegistry
+from tradewind.errors import DependencyUnavailable
 from tradewind.holdings.models import (
     ChainHoldings,
     HoldingsStatus,
@@ -18,10 +25,12 @@ from tradewind.holdings.models import (
     VaultPosition,
 )
 from tradewind.portfolio.service import PortfolioService
+from tradewind.portfolio.sync import SyncRequest, plan_sync
 from tradewind.portfolio.valuation import allocation
 from tradewind.prices.models import Price
 from tradewind.prices.service import PriceService
 from tradewind.vaults.models import Vault, VaultStatus
+from tradewind.wallets.models import Wallet
 from tradewind.wallets.service import WalletService
 
 USER = "user-1"
@@ -122,7 +131,18 @@ def _service(
     vaults.add(USER, _vault("v-deploying", "local-l1", VaultStatus.DEPLOYING, None))
     vaults.add(USER, _vault("v-failed", "local-l1", VaultStatus.FAILED, VAULT_L1))
     price_service = PriceService([prices], deviation_bps=200, ttl_s=30)
-    return PortfolioService(wallets, vaults, holdings, price_service, clock, chains=chains), clock
+    service = PortfolioService(
+        wallets,
+        vaults,
+        holdings,
+        price_service,
+        clock,
+        chains=chains,
+        snapshots=InMemorySnapshotCache(),
+        history=InMemoryValueHistory(),
+        max_age_s=0,
+    )
+    return service, clock
 
 
 def _vault(vault_id: str, chain: str, status: VaultStatus, address: str | None) -> Vault:
@@ -173,6 +193,12 @@ def test_wallets_and_active_vaults_are_read_once_and_priced_once() -> None:
     assert portfolio.by_token["USDC"].usd == Decimal("290.50")
     assert portfolio.by_token["ETH"].price_usd == Decimal(3000)
     assert list(portfolio.by_token) == ["ETH", "WETH", "USDC", "DAI"]
+    assert portfolio.by_kind == {
+        "native": Decimal("4500.00"),
+        "token": Decimal("1500") + Decimal("250.50") + Decimal("100"),
+        "yield_vault": Decimal("40.00"),
+        "liquidity": Decimal(0),
+    }
     assert sum(portfolio.allocation.values()) == Decimal(100)
     assert portfolio.unpriced == ()
     assert portfolio.as_of == clock.now
@@ -235,6 +261,9 @@ def test_a_user_without_addresses_has_an_empty_portfolio_without_any_read() -> N
         PriceService([prices], deviation_bps=200, ttl_s=30),
         clock,
         chains=chains,
+        snapshots=InMemorySnapshotCache(),
+        history=InMemoryValueHistory(),
+        max_age_s=0,
     )
     portfolio = service.portfolio(USER)
     assert portfolio.total_usd == Decimal(0)
@@ -263,3 +292,103 @@ def test_allocation_sums_to_exactly_100(values: dict[str, str], expected: dict[s
 def test_allocation_of_nothing_is_empty() -> None:
     assert allocation({}) == {}
     assert allocation({"A": Decimal(0)}) == {}
+
+
+def _syncing_service(
+    holdings: ScriptedHoldings, snapshots: InMemorySnapshotCache, max_age_s: float
+) -> tuple[PortfolioService, InMemoryValueHistory, FakeClock]:
+    clock = FakeClock(READ_AT + timedelta(seconds=30))
+    chains = ChainRegistry.select(["local-l1"])
+    wallets = WalletService(InMemoryWalletsRepository(), chains, clock)
+    wallets.add(USER, "local-l1", WALLET.lower(), "main")
+    history = InMemoryValueHistory()
+    service = PortfolioService(
+        wallets,
+        InMemoryVaultsRepository(),
+        holdings,
+        PriceService([FixedPrices(PRICES)], deviation_bps=200, ttl_s=30),
+        clock,
+        chains=chains,
+        snapshots=snapshots,
+        history=history,
+        max_age_s=max_age_s,
+    )
+    return service, history, clock
+
+
+def test_a_snapshot_younger_than_the_max_age_is_served_without_a_read_or_a_history_record() -> None:
+    # Given a snapshot of the wallet read 30 s ago, and a max age of 60 s
+    snapshots = InMemorySnapshotCache()
+    snapshots.save(_chain("local-l1", _owner(WALLET, native="2")))
+    holdings = ScriptedHoldings(_chain("local-l1", _owner(WALLET, native="3")))
+    service, history, clock = _syncing_service(holdings, snapshots, max_age_s=60)
+    # When the portfolio is asked
+    served = service.portfolio(USER)
+    # Then it comes from the snapshot, with its age, and nothing was read or recorded
+    assert served.total_usd == Decimal(6000)
+    assert served.by_chain["local-l1"].age_s == 30
+    assert holdings.calls == []
+    assert history.recorded == {}
+    # When the snapshot has aged past the max age, or the user asks for a refresh
+    clock.advance(31)
+    assert service.portfolio(USER).total_usd == Decimal(9000)
+    assert service.refresh(USER).total_usd == Decimal(9000)
+    # Then the chain was read each time and each read was recorded as the wallet's value
+    assert len(holdings.calls) == 2
+    assert [v.total_usd for v in history.recorded[USER]] == [Decimal(9000), Decimal(9000)]
+
+
+def test_syncing_a_holder_records_its_value_and_fails_when_its_chain_is_stale() -> None:
+    # Given the wallet's chain answers
+    holdings = ScriptedHoldings(_chain("local-l1", _owner(WALLET, native="1")))
+    service, history, _ = _syncing_service(holdings, InMemorySnapshotCache(), max_age_s=60)
+    # When the sync refreshes it (in any address case)
+    value = service.sync_holder(USER, "local-l1", WALLET.lower())
+    # Then its value is returned and recorded
+    assert value is not None
+    assert (value.holder_kind, value.total_usd) == ("wallet", Decimal(3000))
+    assert history.recorded[USER] == [value]
+    # And an address the user does not hold there is nothing to sync
+    assert service.sync_holder(USER, "local-l1", VAULT) is None
+    # And when the chain only has a stale snapshot, the sync fails so the message is retried
+    holdings.chains["local-l1"] = _chain("local-l1", _owner(WALLET, native="1"), status="stale", age_s=600)
+    with pytest.raises(DependencyUnavailable):
+        service.sync_holder(USER, "local-l1", WALLET)
+    assert len(history.recorded[USER]) == 1
+
+
+def test_sync_requests_cover_watched_wallets_and_active_vaults_on_active_chains() -> None:
+    # Given a wallet on an active chain, one on an inactive chain, and vaults in every state
+    wallets = [
+        ("u1", Wallet(id="w1", chain="local-l1", address=WALLET, label="a", created_at=READ_AT)),
+        ("u2", Wallet(id="w2", chain="ethereum", address=WALLET, label="b", created_at=READ_AT)),
+    ]
+    vaults = [
+        ("u1", _vault("v1", "local-l2", VaultStatus.ACTIVE, VAULT)),
+        ("u1", _vault("v2", "local-l1", VaultStatus.DEPLOYING, None)),
+        ("u2", _vault("v3", "local-l1", VaultStatus.FAILED, VAULT_L1)),
+    ]
+
+    class Directory:
+        def wallets(self) -> list[tuple[str, Wallet]]:
+            return wallets
+
+        def vaults(self) -> list[tuple[str, Vault]]:
+            return vaults
+
+    class Queue:
+        def __init__(self) -> None:
+            self.sent: list[list[SyncRequest]] = []
+
+        def send(self, requests: Sequence[SyncRequest]) -> None:
+            self.sent.append(list(requests))
+
+    # When a round is planned, one request per send
+    queue = Queue()
+    sent = plan_sync(Directory(), {"local-l1", "local-l2"}, queue, batch=1)
+    # Then the active-chain wallet and the active vault each get one request
+    assert sent == 2
+    assert [(r.user_id, r.holder_kind, r.holder_id, r.chain) for batch in queue.sent for r in batch] == [
+        ("u1", "wallet", "w1", "local-l1"),
+        ("u1", "vault", "v1", "local-l2"),
+    ]

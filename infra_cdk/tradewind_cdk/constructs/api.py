@@ -20,20 +20,16 @@ from tradewind_cdk.constants import (
     API_THROTTLE_BURST_LIMIT,
     API_THROTTLE_RATE_LIMIT,
     API_TIMEOUT_S,
-    ENV_ACCOUNTS_TABLE,
-    ENV_ACTIVE_CHAINS,
     ENV_CHAIN_EXECUTOR_FUNCTION,
-    ENV_DEPLOYMENTS_PATH,
     ENV_JWT_SECRET_ID,
     ENV_SIGNER_KEY_ID,
-    ENV_STAGE,
     FUNCTIONS_DIR,
     REST_API_ID,
-    deployments_parameter_path,
 )
 from tradewind_cdk.constructs.chain_executor import ChainExecutor
 from tradewind_cdk.constructs.function import TradewindFunction
 from tradewind_cdk.constructs.signer import Signer
+from tradewind_cdk.environment import chain_data_environment
 from tradewind_cdk.grants import grant_deployments_read
 from tradewind_cdk.stage import StageSettings
 
@@ -72,12 +68,9 @@ class Api(Construct):
             memory_size=API_MEMORY_MB,
             timeout=Duration.seconds(API_TIMEOUT_S),
             environment={
-                ENV_STAGE: settings.name,
-                ENV_ACCOUNTS_TABLE: accounts_table.table_name,
+                **chain_data_environment(settings, accounts_table),
                 ENV_JWT_SECRET_ID: jwt_secret_name,
                 ENV_SIGNER_KEY_ID: signer.key.key_id,
-                ENV_ACTIVE_CHAINS: ",".join(settings.active_chains),
-                ENV_DEPLOYMENTS_PATH: deployments_parameter_path(settings.name),
                 ENV_CHAIN_EXECUTOR_FUNCTION: chain_executor.handler.function.function_name,
             },
         )

@@ -14,18 +14,14 @@ from tradewind_cdk.constants import (
     CHAIN_EXECUTOR_CONFIRMATION_TIMEOUT_S,
     CHAIN_EXECUTOR_SERVICE_NAME,
     CHAIN_EXECUTOR_TIMEOUT_S,
-    ENV_ACCOUNTS_TABLE,
-    ENV_ACTIVE_CHAINS,
     ENV_CHAIN_TABLE,
     ENV_CONFIRMATION_TIMEOUT_S,
-    ENV_DEPLOYMENTS_PATH,
     ENV_SIGNER_KEY_ID,
-    ENV_STAGE,
     FUNCTIONS_DIR,
-    deployments_parameter_path,
 )
 from tradewind_cdk.constructs.function import TradewindFunction
 from tradewind_cdk.constructs.signer import Signer
+from tradewind_cdk.environment import chain_data_environment
 from tradewind_cdk.grants import grant_deployments_read
 from tradewind_cdk.stage import StageSettings
 
@@ -57,12 +53,9 @@ class ChainExecutor(Construct):
             memory_size=512,
             timeout=Duration.seconds(CHAIN_EXECUTOR_TIMEOUT_S),
             environment={
-                ENV_STAGE: settings.name,
-                ENV_ACCOUNTS_TABLE: accounts_table.table_name,
+                **chain_data_environment(settings, accounts_table),
                 ENV_CHAIN_TABLE: chain_table.table_name,
                 ENV_SIGNER_KEY_ID: signer.key.key_id,
-                ENV_ACTIVE_CHAINS: ",".join(settings.active_chains),
-                ENV_DEPLOYMENTS_PATH: deployments_parameter_path(settings.name),
                 ENV_CONFIRMATION_TIMEOUT_S: str(CHAIN_EXECUTOR_CONFIRMATION_TIMEOUT_S),
             },
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from tradewind.accounts.credentials import allow_reserved_email_domains
@@ -14,13 +14,16 @@ from tradewind.accounts.tokens import AccessTokenIssuer
 from tradewind.api.settings import ApiSettings
 from tradewind.aws.secrets import SecretValue
 from tradewind.chains.registry import ChainRegistry
+from tradewind.clock import utc_now
 from tradewind.deployments.registry import ParameterManifestSource
 from tradewind.deployments.tokens import TokenService
 from tradewind.health.probes import ChainProbe, DynamoTableProbe, KmsKeyProbe, Probe
 from tradewind.health.service import HealthService
+from tradewind.market.service import MarketService
 from tradewind.portfolio.factory import build_portfolio_service
 from tradewind.portfolio.service import PortfolioService
 from tradewind.prices.factory import build_price_service
+from tradewind.prices.history import DynamoPriceHistory
 from tradewind.prices.service import PriceService
 from tradewind.storage.accounts_table import bind_accounts_table
 from tradewind.vaults.dispatch import LambdaDispatcher
@@ -29,11 +32,6 @@ from tradewind.vaults.onchain import VaultStateReader
 from tradewind.vaults.service import VaultService
 from tradewind.wallets.dynamodb import DynamoWalletsRepository
 from tradewind.wallets.service import WalletService
-
-
-def utc_now() -> datetime:
-    """The service clock."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,7 @@ class Services:
     vaults: VaultService
     prices: Callable[[], PriceService]
     portfolio: Callable[[], PortfolioService]
+    market: Callable[[], MarketService]
     health: HealthService
 
 
@@ -107,5 +106,6 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
                 clock=clock,
             )
         ),
+        market=cache(lambda: MarketService(prices(), DynamoPriceHistory(), clock)),
         health=HealthService(probes),
     )

@@ -11,7 +11,7 @@ from tradewind.config import (
     SignerSettings,
     StageSettings,
 )
-from tradewind.holdings.settings import HoldingsSettings
+from tradewind.portfolio.settings import PortfolioSettings
 from tradewind.prices.settings import PriceSettings
 
 
@@ -24,6 +24,6 @@ class ApiSettings(
     DeploymentsSettings,
     ChainExecutorSettings,
     PriceSettings,
-    HoldingsSettings,
+    PortfolioSettings,
 ):
     """Everything the API function needs."""

@@ -7,14 +7,15 @@ from datetime import datetime
 
 from tradewind.chains.registry import ChainRegistry
 from tradewind.deployments.registry import ManifestSource
-from tradewind.holdings.settings import HoldingsSettings
+from tradewind.portfolio.history_dynamodb import DynamoValueHistory
 from tradewind.portfolio.service import PortfolioService, VaultLister, WalletLister
+from tradewind.portfolio.settings import PortfolioSettings
 from tradewind.portfolio.snapshots import DynamoSnapshotSource
 from tradewind.prices.service import PriceService
 
 
 def build_portfolio_service(
-    settings: HoldingsSettings,
+    settings: PortfolioSettings,
     *,
     chains: ChainRegistry,
     manifests: ManifestSource,
@@ -24,17 +25,31 @@ def build_portfolio_service(
     rpc_timeout_s: float,
     clock: Callable[[], datetime],
 ) -> PortfolioService:
-    """The portfolio over the Multicall3 holdings reader, with snapshots on the accounts table."""
+    """The portfolio over the Multicall3 holdings reader, with snapshots and history on the accounts table."""
     # eth_abi is imported here, on the first portfolio request, not at the API's cold start.
     from tradewind.chains.batch import HttpxTransport  # noqa: PLC0415
+    from tradewind.holdings.discovered import DynamoDiscoveryStore  # noqa: PLC0415
     from tradewind.holdings.reader import HoldingsReader  # noqa: PLC0415
 
+    snapshots = DynamoSnapshotSource()
     reader = HoldingsReader(
         chains,
         manifests,
-        DynamoSnapshotSource(),
+        snapshots,
         settings=settings,
         transport=HttpxTransport(rpc_timeout_s),
         clock=clock,
+        # The tokens the scheduled sync discovered in each owner's Transfer logs, beside the manifest's.
+        discovered=DynamoDiscoveryStore(),
     )
-    return PortfolioService(wallets, vaults, reader, prices, clock, chains=chains)
+    return PortfolioService(
+        wallets,
+        vaults,
+        reader,
+        prices,
+        clock,
+        chains=chains,
+        snapshots=snapshots,
+        history=DynamoValueHistory(),
+        max_age_s=settings.portfolio_max_age_s,
+    )

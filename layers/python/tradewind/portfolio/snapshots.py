@@ -8,6 +8,7 @@ and the reader keeps the owners it asked for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
@@ -51,6 +52,28 @@ class DynamoSnapshotSource:
             chain=chain_key,
             owners=tuple(h.owner for h in holdings),
             holdings=holdings,
+            status="fresh",
+            block_number=int(oldest.block_number),
+            read_at=oldest.read_at,
+            age_s=0.0,
+        )
+
+    def of_owners(self, chain_key: str, owners: Sequence[str]) -> ChainHoldings | None:
+        """The snapshots of exactly these owners as one read, or None unless every owner has one.
+
+        Its time and block are the oldest owner's; ``age_s`` is left 0 for the caller to set.
+        """
+        keys = [(_chain_key(chain_key), _owner_key(owner)) for owner in dict.fromkeys(owners)]
+        with translate_errors():
+            items = {item.owner: item for item in _SnapshotItem.batch_get(keys, consistent_read=True)}
+        if not keys or len(items) != len(keys):
+            return None
+        ordered = [items[owner] for owner in dict.fromkeys(owners)]
+        oldest = min(ordered, key=lambda item: item.read_at)
+        return ChainHoldings(
+            chain=chain_key,
+            owners=tuple(item.owner for item in ordered),
+            holdings=tuple(OwnerHoldings.model_validate_json(item.holdings) for item in ordered),
             status="fresh",
             block_number=int(oldest.block_number),
             read_at=oldest.read_at,

@@ -1,11 +1,20 @@
-"""Builds the price service from settings: the TWAP source on the pricing chain, then CoinGecko if set."""
+"""Builds the price service (the TWAP source on the pricing chain, then CoinGecko if set) and the recorder."""
 
 from __future__ import annotations
 
-from tradewind.chains.registry import ChainRegistry
-from tradewind.deployments.registry import ManifestSource
+from tradewind.chains.registry import Chain, ChainRegistry
+from tradewind.config import AccountsTableSettings, ChainSettings, DeploymentsSettings, StageSettings
+from tradewind.deployments.registry import ManifestSource, ParameterManifestSource
+from tradewind.prices.history import DynamoPriceHistory
+from tradewind.prices.recorder import PriceRecorder
 from tradewind.prices.service import PriceService, PriceSource
 from tradewind.prices.settings import PriceSettings
+from tradewind.storage.accounts_table import bind_accounts_table
+
+
+def pricing_chain(settings: PriceSettings, chains: ChainRegistry) -> Chain:
+    """The chain whose pools give the on-chain prices: the configured one, else the first active chain."""
+    return chains.get(settings.price_chain) if settings.price_chain else next(iter(chains))
 
 
 def build_price_service(
@@ -18,7 +27,7 @@ def build_price_service(
     from tradewind.prices.coingecko import coingecko_source  # noqa: PLC0415 - httpx, likewise
     from tradewind.prices.twap import TwapSource, Web3PoolTicks  # noqa: PLC0415
 
-    chain = chains.get(settings.price_chain) if settings.price_chain else next(iter(chains))
+    chain = pricing_chain(settings, chains)
     w3 = Web3(HTTPProvider(str(chain.rpc_urls[0]), request_kwargs={"timeout": rpc_timeout_s}))
     sources: list[PriceSource] = [
         TwapSource(
@@ -29,3 +38,23 @@ def build_price_service(
     if api is not None:
         sources.append(api)
     return PriceService(sources, deviation_bps=settings.price_deviation_bps, ttl_s=settings.price_ttl_s)
+
+
+class RecorderSettings(
+    StageSettings, AccountsTableSettings, ChainSettings, DeploymentsSettings, PriceSettings
+):
+    """The price recorder reads prices like the API and writes history to the accounts table."""
+
+
+def build_recorder(settings: RecorderSettings) -> PriceRecorder:
+    """Records the price of every token of the pricing chain's manifest, and of its native coin."""
+    bind_accounts_table(settings.accounts_table)
+    chains = ChainRegistry.select(settings.active_chains, settings.rpc_urls)
+    manifests = ParameterManifestSource(settings.deployments_parameter_path, settings.deployments_cache_s)
+    chain = pricing_chain(settings, chains)
+
+    def tracked() -> list[str]:
+        return [chain.native.symbol, *(token.symbol for token in manifests.manifest(chain.key).tokens)]
+
+    prices = build_price_service(settings, chains, manifests, settings.rpc_timeout_s)
+    return PriceRecorder(prices, DynamoPriceHistory(), tracked)

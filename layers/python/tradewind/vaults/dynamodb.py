@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 
 from tradewind.storage.accounts_table import AccountsTableItem
@@ -65,6 +67,12 @@ class DynamoVaultsRepository:
             )
             vaults = [item.to_domain() for item in items]
         return sorted(vaults, key=lambda vault: vault.created_at)
+
+    def everyone(self) -> Iterator[tuple[str, Vault]]:
+        """Every user's vaults as (user id, vault): a paginated scan, for scheduled jobs only."""
+        with translate_errors():
+            for item in _VaultItem.scan(_VaultItem.sk.startswith("VAULT#")):
+                yield item.pk.removeprefix("USER#"), item.to_domain()
 
     def save(self, user_id: str, vault: Vault) -> None:
         with translate_errors():

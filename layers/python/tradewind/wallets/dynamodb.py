@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 
 from tradewind.errors import Conflict
@@ -65,6 +67,12 @@ class DynamoWalletsRepository:
             )
             wallets = [item.to_domain() for item in items]
         return sorted(wallets, key=lambda wallet: wallet.created_at)
+
+    def everyone(self) -> Iterator[tuple[str, Wallet]]:
+        """Every user's wallets as (user id, wallet): a paginated scan, for scheduled jobs only."""
+        with translate_errors():
+            for item in _WalletItem.scan(_WalletItem.sk.startswith("WALLET#")):
+                yield item.pk.removeprefix("USER#"), item.to_domain()
 
     def remove(self, user_id: str, wallet_id: str) -> bool:
         item = _WalletItem(_user_key(user_id), _wallet_key(wallet_id))

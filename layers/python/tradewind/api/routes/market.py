@@ -1,20 +1,23 @@
-"""/v1/market: USD prices with their source and age."""
+"""/v1/market: USD prices with their source and age, price history as candles, and its analysis."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from tradewind.api.security import ServicesDep
 from tradewind.errors import InvalidInput
+from tradewind.market.periods import Period
+from tradewind.market.service import MarketAnalysis, MarketHistory
 
 router = APIRouter(prefix="/v1/market", tags=["market"])
 
 MAX_SYMBOLS = 50
+NOT_PRICED: dict[int | str, dict[str, Any]] = {404: {"description": "A symbol nobody prices"}}
 
 
 class PriceOut(BaseModel):
@@ -38,7 +41,7 @@ class PriceList(BaseModel):
 Symbols = Annotated[str, Query(min_length=1, max_length=512, description="Comma-separated, e.g. ETH,WBTC")]
 
 
-@router.get("/prices", response_model=PriceList, responses={404: {"description": "A symbol nobody prices"}})
+@router.get("/prices", response_model=PriceList, responses=NOT_PRICED)
 def latest_prices(svc: ServicesDep, symbols: Symbols) -> PriceList:
     """Public: latest USD prices, from the on-chain TWAP first, cross-checked against the price API."""
     wanted = list(dict.fromkeys(symbol.strip().upper() for symbol in symbols.split(",") if symbol.strip()))
@@ -55,3 +58,26 @@ def latest_prices(svc: ServicesDep, symbols: Symbols) -> PriceList:
             for symbol in wanted
         ]
     )
+
+
+Symbol = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9.\-]+$")]
+
+
+@router.get("/{symbol}/history", response_model=MarketHistory, responses=NOT_PRICED)
+def price_history(
+    svc: ServicesDep,
+    symbol: Symbol,
+    period: Annotated[Period, Query(description="How far back: 24h, 7d or 30d")] = Period.DAY,
+) -> MarketHistory:
+    """Public: OHLC candles of the recorded USD price (15 min for 24h, 1 h for 7d, 4 h for 30d)."""
+    return svc.market().history(symbol, period)
+
+
+@router.get("/{symbol}/analysis", response_model=MarketAnalysis, responses=NOT_PRICED)
+def analysis(
+    svc: ServicesDep,
+    symbol: Symbol,
+    period: Annotated[Period, Query(description="The history analysed: 24h, 7d or 30d")] = Period.MONTH,
+) -> MarketAnalysis:
+    """Public: realised volatility, trend (moving averages), max drawdown and RSI, each with its window."""
+    return svc.market().analysis(symbol, period)
