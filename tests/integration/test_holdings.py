@@ -13,9 +13,9 @@ from web3 import HTTPProvider, Web3
 
 from localcloud import LocalCloud
 from localcloud.market import artifacts, fund
-from tradewind.chains.batch import HttpxTransport, RpcRequest
+from tests.support.rpc import CloudManifests, RecordingTransport
+from tradewind.chains.batch import HttpxTransport
 from tradewind.chains.registry import ChainRegistry
-from tradewind.deployments.manifest import DeploymentManifest
 from tradewind.holdings import ChainHoldings, InMemorySnapshotSource
 from tradewind.holdings.reader import HoldingsReader
 from tradewind.holdings.settings import HoldingsSettings
@@ -28,29 +28,6 @@ OWNER_B = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
 OWNER_C = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"
 SYMBOLS = ["WETH", "USDC", "DAI", "LINK"]
 DEPOSIT_USDC = 123_456_789  # 123.456789 USDC into twyUSDC
-
-
-class CountingTransport:
-    """The real transport, counting the eth_call requests sent to each URL."""
-
-    def __init__(self, inner: HttpxTransport) -> None:
-        self.inner = inner
-        self.eth_calls: dict[str, int] = {}
-
-    def post(self, url: str, batch: list[RpcRequest]) -> list[dict[str, Any]]:
-        key = url.rstrip("/")  # the registry's HttpUrl adds the slash
-        self.eth_calls[key] = self.eth_calls.get(key, 0) + sum(r["method"] == "eth_call" for r in batch)
-        return self.inner.post(url, batch)
-
-
-class CloudManifests:
-    """ManifestSource over the local cloud's manifests."""
-
-    def __init__(self, cloud: LocalCloud) -> None:
-        self.cloud = cloud
-
-    def manifest(self, chain_key: str) -> DeploymentManifest:
-        return self.cloud.manifest(chain_key)
 
 
 def _url(cloud: LocalCloud, chain_key: str) -> str:
@@ -99,14 +76,14 @@ def snapshots() -> InMemorySnapshotSource:
 
 
 @pytest.fixture
-def transport() -> Iterator[CountingTransport]:
+def transport() -> Iterator[RecordingTransport]:
     inner = HttpxTransport(timeout_s=3.0)
-    yield CountingTransport(inner)
+    yield RecordingTransport(inner)
     inner.close()
 
 
 def _reader(
-    cloud: LocalCloud, snapshots: InMemorySnapshotSource, transport: CountingTransport, urls: dict[str, str]
+    cloud: LocalCloud, snapshots: InMemorySnapshotSource, transport: RecordingTransport, urls: dict[str, str]
 ) -> HoldingsReader:
     chains = ChainRegistry.select(list(urls), {key: [url] for key, url in urls.items()})
     return HoldingsReader(
@@ -136,7 +113,7 @@ def _assert_matches_the_chain(cloud: LocalCloud, holdings: ChainHoldings) -> Non
 
 
 def test_holdings_of_three_owners_on_two_chains_are_exact_with_one_eth_call_per_chain(
-    local_cloud: LocalCloud, funded: None, snapshots: InMemorySnapshotSource, transport: CountingTransport
+    local_cloud: LocalCloud, funded: None, snapshots: InMemorySnapshotSource, transport: RecordingTransport
 ) -> None:
     # Given the funded owners and a reader of both chains
     urls = {key: _url(local_cloud, key) for key in ("local-l1", "local-l2")}
@@ -164,7 +141,7 @@ def test_holdings_of_three_owners_on_two_chains_are_exact_with_one_eth_call_per_
 
 
 def test_a_chain_at_a_dead_url_is_served_stale_from_the_previous_read(
-    local_cloud: LocalCloud, funded: None, snapshots: InMemorySnapshotSource, transport: CountingTransport
+    local_cloud: LocalCloud, funded: None, snapshots: InMemorySnapshotSource, transport: RecordingTransport
 ) -> None:
     # Given a fresh read of both chains
     urls = {key: _url(local_cloud, key) for key in ("local-l1", "local-l2")}

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any
 
 import pytest
 from web3 import HTTPProvider, Web3
@@ -15,9 +14,9 @@ from web3 import HTTPProvider, Web3
 from localcloud import LocalCloud
 from localcloud.market import artifacts, fund
 from tests.support.chain_contracts import deploy, transact, unlisted_token
-from tradewind.chains.batch import HttpxTransport, RpcRequest
+from tests.support.rpc import CloudManifests, RecordingTransport
+from tradewind.chains.batch import HttpxTransport
 from tradewind.chains.registry import ChainRegistry
-from tradewind.deployments.manifest import DeploymentManifest
 from tradewind.errors import Conflict
 from tradewind.holdings import InMemorySnapshotSource
 from tradewind.holdings.discovered import DynamoDiscoveryStore
@@ -45,39 +44,6 @@ EMITTER_RUNTIME = "602035600052600035337f" + TRANSFER_TOPIC[2:] + "60206000a300"
 EMITTER_BYTECODE = "0x603180600b6000396000f3" + EMITTER_RUNTIME
 
 
-class CountingTransport:
-    """The real transport, keeping every request it sends."""
-
-    def __init__(self, inner: HttpxTransport) -> None:
-        self.inner = inner
-        self.requests: list[RpcRequest] = []
-
-    def post(self, url: str, batch: list[RpcRequest]) -> list[dict[str, Any]]:
-        self.requests += batch
-        return self.inner.post(url, batch)
-
-    def log_ranges(self) -> list[tuple[int, int]]:
-        """The (from, to) blocks of every eth_getLogs request sent, in order."""
-        return [
-            (int(r["params"][0]["fromBlock"], 16), int(r["params"][0]["toBlock"], 16))
-            for r in self.requests
-            if r["method"] == "eth_getLogs"
-        ]
-
-    def count(self, method: str) -> int:
-        return sum(r["method"] == method for r in self.requests)
-
-
-class CloudManifests:
-    """ManifestSource over the local cloud's manifests."""
-
-    def __init__(self, cloud: LocalCloud) -> None:
-        self.cloud = cloud
-
-    def manifest(self, chain_key: str) -> DeploymentManifest:
-        return self.cloud.manifest(chain_key)
-
-
 @pytest.fixture(scope="module")
 def url(local_cloud: LocalCloud) -> str:
     return next(chain.rpc_url for chain in local_cloud.chains if chain.key == CHAIN)
@@ -96,9 +62,9 @@ def store(local_cloud: LocalCloud, api_environment: dict[str, str]) -> DynamoDis
 
 
 @pytest.fixture
-def transport() -> Iterator[CountingTransport]:
+def transport() -> Iterator[RecordingTransport]:
     inner = HttpxTransport(timeout_s=3.0)
-    yield CountingTransport(inner)
+    yield RecordingTransport(inner)
     inner.close()
 
 
@@ -107,7 +73,7 @@ def _chains(url: str) -> ChainRegistry:
 
 
 def _discovery(
-    cloud: LocalCloud, url: str, store: DynamoDiscoveryStore, transport: CountingTransport
+    cloud: LocalCloud, url: str, store: DynamoDiscoveryStore, transport: RecordingTransport
 ) -> TokenDiscovery:
     settings = HoldingsSettings(
         holdings_discovery_block_range=BLOCK_RANGE, holdings_discovery_ranges_per_batch=4
@@ -130,7 +96,7 @@ def _emit_transfer_shaped_log(w3: Web3, to: str, amount: int) -> str:
 
 
 def test_an_unlisted_token_is_discovered_and_the_reader_returns_its_exact_balance(
-    local_cloud: LocalCloud, url: str, w3: Web3, store: DynamoDiscoveryStore, transport: CountingTransport
+    local_cloud: LocalCloud, url: str, w3: Web3, store: DynamoDiscoveryStore, transport: RecordingTransport
 ) -> None:
     # Given a wallet holding listed tokens, vault shares, an unlisted 12-decimal token, and a
     # Transfer-shaped log from a contract that is no token
@@ -175,7 +141,7 @@ def test_an_unlisted_token_is_discovered_and_the_reader_returns_its_exact_balanc
         transport=transport,
         discovered=store,
     )
-    transport.requests = []
+    transport.clear()
     (holdings,) = reader.read({CHAIN: [owner]})
 
     # Then, still in one eth_call, it holds the token under its address, with its exact balance
@@ -193,7 +159,7 @@ def test_an_unlisted_token_is_discovered_and_the_reader_returns_its_exact_balanc
 
 
 def test_a_second_discovery_starts_from_the_cursor(
-    local_cloud: LocalCloud, url: str, w3: Web3, store: DynamoDiscoveryStore, transport: CountingTransport
+    local_cloud: LocalCloud, url: str, w3: Web3, store: DynamoDiscoveryStore, transport: RecordingTransport
 ) -> None:
     # Given an owner discovered once, with one unlisted token
     owner = Web3.to_checksum_address("0x" + "5e" * 20)
@@ -205,7 +171,7 @@ def test_a_second_discovery_starts_from_the_cursor(
 
     # When a second token arrives and discovery runs again
     second = unlisted_token(w3, "TWO", 6, owner, 5 * 10**6)
-    transport.requests = []
+    transport.clear()
     found = discovery.discover(CHAIN, owner)
 
     # Then it asked for the new blocks only, in one range, and found only the new token
@@ -219,7 +185,7 @@ def test_a_second_discovery_starts_from_the_cursor(
 
 
 def test_a_contract_emitting_transfer_shaped_logs_without_erc20_metadata_is_ignored(
-    local_cloud: LocalCloud, url: str, w3: Web3, store: DynamoDiscoveryStore, transport: CountingTransport
+    local_cloud: LocalCloud, url: str, w3: Web3, store: DynamoDiscoveryStore, transport: RecordingTransport
 ) -> None:
     # Given an owner whose only incoming Transfer log comes from the emitter, whose code is the
     # hand-assembled runtime and nothing else

@@ -21,10 +21,10 @@ from web3.types import RPCEndpoint
 
 from localcloud import LocalCloud
 from localcloud.market import MintedPosition, artifacts, fund, mint_position, swap
+from tests.support.rpc import CloudManifests, RecordingTransport
 from tests.support.sessions import bearer, register_and_login
-from tradewind.chains.batch import HttpxTransport, RpcRequest
+from tradewind.chains.batch import HttpxTransport
 from tradewind.chains.registry import ChainRegistry
-from tradewind.deployments.manifest import DeploymentManifest
 from tradewind.holdings import ChainHoldings, InMemorySnapshotSource, LiquidityPosition
 from tradewind.holdings.reader import HoldingsReader
 from tradewind.holdings.settings import HoldingsSettings
@@ -44,31 +44,6 @@ class Provided:
     trader: str
     in_range: MintedPosition
     out_of_range: MintedPosition
-
-
-class CountingTransport:
-    """The real transport, counting the posts (round trips) and eth_calls sent to each URL."""
-
-    def __init__(self, inner: HttpxTransport) -> None:
-        self.inner = inner
-        self.posts: dict[str, int] = {}
-        self.eth_calls: dict[str, int] = {}
-
-    def post(self, url: str, batch: list[RpcRequest]) -> list[dict[str, Any]]:
-        key = url.rstrip("/")  # the registry's HttpUrl adds the slash
-        self.posts[key] = self.posts.get(key, 0) + 1
-        self.eth_calls[key] = self.eth_calls.get(key, 0) + sum(r["method"] == "eth_call" for r in batch)
-        return self.inner.post(url, batch)
-
-
-class CloudManifests:
-    """ManifestSource over the local cloud's manifests."""
-
-    def __init__(self, cloud: LocalCloud) -> None:
-        self.cloud = cloud
-
-    def manifest(self, chain_key: str) -> DeploymentManifest:
-        return self.cloud.manifest(chain_key)
 
 
 def _url(cloud: LocalCloud, chain_key: str) -> str:
@@ -93,14 +68,14 @@ def provided(local_cloud: LocalCloud) -> Provided:
 
 
 @pytest.fixture
-def transport() -> Iterator[CountingTransport]:
+def transport() -> Iterator[RecordingTransport]:
     inner = HttpxTransport(timeout_s=3.0)
-    yield CountingTransport(inner)
+    yield RecordingTransport(inner)
     inner.close()
 
 
 def _read(
-    cloud: LocalCloud, transport: CountingTransport, owners: dict[str, list[str]]
+    cloud: LocalCloud, transport: RecordingTransport, owners: dict[str, list[str]]
 ) -> list[ChainHoldings]:
     urls = {key: [_url(cloud, key)] for key in owners}
     reader = HoldingsReader(
@@ -144,7 +119,7 @@ def _close_for_real(
 
 
 def test_positions_are_what_closing_them_returns_read_in_four_round_trips(
-    local_cloud: LocalCloud, provided: Provided, transport: CountingTransport
+    local_cloud: LocalCloud, provided: Provided, transport: RecordingTransport
 ) -> None:
     # Given the owner's two positions after trades both ways, a trader without positions, and local-l2
     owners = {"local-l1": [provided.owner, provided.trader], "local-l2": [provided.owner]}
@@ -196,7 +171,7 @@ def test_positions_are_what_closing_them_returns_read_in_four_round_trips(
 
 
 def test_a_position_whose_liquidity_was_removed_still_shows_what_is_owed(
-    local_cloud: LocalCloud, provided: Provided, transport: CountingTransport
+    local_cloud: LocalCloud, provided: Provided, transport: RecordingTransport
 ) -> None:
     # Given the in-range position's liquidity removed but nothing collected yet (undone afterwards)
     url, manifest = _url(local_cloud, "local-l1"), local_cloud.manifest("local-l1")
@@ -220,7 +195,7 @@ def test_a_position_whose_liquidity_was_removed_still_shows_what_is_owed(
 
 
 def test_the_portfolio_values_each_token_of_a_position_with_its_fees(
-    local_cloud: LocalCloud, provided: Provided, client: TestClient, transport: CountingTransport
+    local_cloud: LocalCloud, provided: Provided, client: TestClient, transport: RecordingTransport
 ) -> None:
     # Given a user watching the liquidity provider's wallet on local-l1
     session = bearer(register_and_login(client, "liquidity@example.com"))
