@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from localcloud.errors import ChainStartFailed
+from localcloud.errors import ChainStartFailed, LocalCloudError
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
@@ -116,3 +116,15 @@ class AnvilNode:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def set_balance(rpc_url: str, address: str, wei: int) -> None:
+    """Give ``address`` exactly ``wei`` of the native coin (anvil_setBalance)."""
+    answer = httpx.post(
+        rpc_url,
+        json={"jsonrpc": "2.0", "id": 1, "method": "anvil_setBalance", "params": [address, hex(wei)]},
+        timeout=10,
+    )
+    body = answer.raise_for_status().json()
+    if "error" in body:
+        raise LocalCloudError(f"anvil_setBalance failed at {rpc_url}: {body['error']}")

@@ -9,16 +9,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from localcloud import dynamodb_serial, event_sources, kms_digest, ports, schedules
 from localcloud.assets import read_assets
 from localcloud.aws import AwsEndpoint
-from localcloud.chains import AnvilNode, ChainSpec, LocalChain, default_anvil_path
+from localcloud.chains import AnvilNode, ChainSpec, LocalChain, default_anvil_path, set_balance
 from localcloud.deployer import Deployer, Deployment
 from localcloud.emulator import Emulator
-from localcloud.errors import LocalCloudError
 from localcloud.event_sources import SqsPoller
 from localcloud.lambda_runtime import InProcessLambdaRuntime
 from localcloud.market import deploy_market, load_manifest, manifest_path
@@ -30,15 +28,6 @@ logger = logging.getLogger(__name__)
 
 STAGE = "local"
 OPERATOR_BALANCE_WEI = 1_000 * 10**18
-
-
-def _rpc(url: str, method: str, params: list[Any]) -> Any:
-    """One JSON-RPC call to a local node; an error answer is a failed start."""
-    answer = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=10)
-    body = answer.raise_for_status().json()
-    if "error" in body:
-        raise LocalCloudError(f"{method} failed at {url}: {body['error']}")
-    return body["result"]
 
 
 class LocalCloudConfig(BaseModel):
@@ -209,7 +198,7 @@ class LocalCloud:
         operator = KmsSigner(self.aws.client("kms"), self.deployment.outputs["SignerKeyId"]).address
         for chain in self.chains:
             # The service pays gas for what it sends (vault deployments): give its key ETH to spend.
-            _rpc(chain.rpc_url, "anvil_setBalance", [operator, hex(OPERATOR_BALANCE_WEI)])
+            set_balance(chain.rpc_url, operator, OPERATOR_BALANCE_WEI)
             manifest = deploy_market(
                 chain.rpc_url,
                 chain.key,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from localcloud.chains import LocalChain
+from localcloud.chains import LocalChain, set_balance
 from localcloud.cloud import LocalCloud
 from localcloud.market import fund, mint_position, swap
 from tradewind.api.container import Services
@@ -23,6 +23,9 @@ DEMO_FUNDING_SYMBOLS = ("USDC", "DAI", "WETH", "WBTC")
 DEMO_LIQUIDITY_POOL = "WETH/USDC"
 DEMO_LIQUIDITY_USD = Decimal(5_000)
 DEMO_SWAP_USD = Decimal(20_000)
+# anvil starts every test account with 10,000 ETH, which would be 30 M USD of the demo portfolio:
+# the owner keeps what a person would hold for gas and some exposure.
+DEMO_OWNER_ETH_WEI = 5 * 10**18
 
 
 class DemoAccount(BaseModel):
@@ -57,6 +60,7 @@ def _provide_liquidity(cloud: LocalCloud, chain: LocalChain) -> None:
     pool = manifest.pool(DEMO_LIQUIDITY_POOL)
     offered = fund(chain.rpc_url, manifest, DEMO_VAULT_OWNER, DEMO_LIQUIDITY_USD, (pool.token0, pool.token1))
     mint_position(chain.rpc_url, manifest, DEMO_VAULT_OWNER, pool.name, desired=offered, spacings=(-100, 100))
+    set_balance(chain.rpc_url, DEMO_VAULT_OWNER, DEMO_OWNER_ETH_WEI)
     traded = fund(chain.rpc_url, manifest, manifest.deployer, DEMO_SWAP_USD, (pool.token0, pool.token1))
     for symbol in (pool.token0, pool.token1):
         swap(chain.rpc_url, manifest, manifest.deployer, pool.name, sell=symbol, amount=traded[symbol])

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 120
+SCHEDULE_PERIOD_S = 2.0
 ADDRESS = "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB"
 
 
@@ -45,6 +46,8 @@ class RunningSystem:
 def _start(ports: dict[str, int], work_dir: Path) -> RunningSystem:
     env = {**os.environ, **{f"TRADEWIND_{name}": str(port) for name, port in ports.items()}}
     env["TRADEWIND_WORK_DIR"] = str(work_dir)
+    # Local time compressed further than make run's default, so the schedules run within the tests.
+    env["TRADEWIND_SCHEDULE_PERIOD_S"] = str(SCHEDULE_PERIOD_S)
     process = subprocess.Popen(
         [sys.executable, "-m", "localcloud", "run"],
         cwd=REPO,
@@ -167,6 +170,30 @@ def test_the_demo_portfolio_holds_a_liquidity_position_that_earned_fees(http: ht
     ]
     assert all(p["holder_kind"] == "wallet" and Decimal(p["fees_usd"]) > 0 for p in rows), rows
     assert Decimal(body["by_kind"]["liquidity"]) == sum(Decimal(p["usd"]) for p in rows)
+    # And the owner's wallet keeps 5 ETH on each chain, not anvil's 10,000
+    native = {p["chain"]: Decimal(p["amount"]) for p in body["positions"] if p["kind"] == "native"}
+    assert native == {"local-l1": Decimal(5), "local-l2": Decimal(5)}
+
+
+def test_the_schedules_sync_the_demo_portfolio_and_record_prices(http: httpx.Client) -> None:
+    # Given the demo login, and make run firing every schedule every SCHEDULE_PERIOD_S
+    tokens = http.post("/v1/auth/login", json={"email": "demo@tradewind.local", "password": "tradewind-demo"})
+    session = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+    # When the schedules have had time to run
+    deadline = time.monotonic() + SCHEDULE_PERIOD_S * 10
+    points: list[dict[str, str]] = []
+    candles: list[dict[str, str]] = []
+    while time.monotonic() < deadline and not (points and candles):
+        time.sleep(SCHEDULE_PERIOD_S / 2)
+        points = http.get("/v1/portfolio/history", headers=session).json()["points"]
+        candles = http.get("/v1/market/ETH/history").json()["candles"]
+    # Then the sync recorded the demo portfolio's value, and the recorder ETH's price
+    assert points, "no portfolio history after the sync schedule ran"
+    assert candles, "no ETH price history after the recorder schedule ran"
+    assert Decimal(points[-1]["total_usd"]) > 0
+    # And the portfolio is served from the sync's snapshots
+    portfolio = http.get("/v1/portfolio", headers=session).json()
+    assert all(chain["status"] == "fresh" for chain in portfolio["by_chain"].values())
 
 
 def test_a_bot_watches_a_wallet_with_an_api_key(http: httpx.Client) -> None:
