@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from tradewind.accounts.models import ApiKey, ApiKeyRecord, RefreshTokenRecord, SessionFamily, UserRecord
 from tradewind.deployments.manifest import DeploymentManifest
 from tradewind.errors import Conflict, NotFound
-from tradewind.holdings.models import ChainHoldings
 from tradewind.market.models import PricePoint
 from tradewind.market.periods import Period
 from tradewind.portfolio.history import HolderValue
@@ -162,22 +161,6 @@ class RecordingDispatcher:
 
     def dispatch(self, command: DeployVaultCommand) -> None:
         self.commands.append(command)
-
-
-class InMemorySnapshotCache:
-    """SnapshotCache over the holdings saved per chain (as DynamoSnapshotSource keeps them per owner)."""
-
-    def __init__(self) -> None:
-        self.saved: dict[str, ChainHoldings] = {}
-
-    def save(self, holdings: ChainHoldings) -> None:
-        self.saved[holdings.chain] = holdings
-
-    def of_owners(self, chain_key: str, owners: Sequence[str]) -> ChainHoldings | None:
-        snapshot = self.saved.get(chain_key)
-        if snapshot is None or not set(owners) <= {h.owner for h in snapshot.holdings}:
-            return None
-        return snapshot
 
 
 class InMemoryValueHistory:

@@ -16,7 +16,6 @@ from tests.unit.memory import (
     InMemoryAccountsRepository,
     InMemoryManifests,
     InMemoryPriceHistory,
-    InMemorySnapshotCache,
     InMemoryValueHistory,
     InMemoryVaultsRepository,
     InMemoryWalletsRepository,
@@ -33,6 +32,7 @@ from tradewind.deployments.tokens import TokenService
 from tradewind.errors import DependencyUnavailable
 from tradewind.health.service import HealthService
 from tradewind.holdings.models import ChainHoldings, OwnerHoldings, TokenBalance
+from tradewind.holdings.snapshots import InMemorySnapshotSource
 from tradewind.market.service import MarketService
 from tradewind.portfolio.service import PortfolioService
 from tradewind.prices.models import Price
@@ -128,7 +128,7 @@ def client(probes: list[_Probe]) -> Iterator[TestClient]:
         prices,
         clock,
         chains=chains,
-        snapshots=InMemorySnapshotCache(),
+        snapshots=InMemorySnapshotSource(),
         history=InMemoryValueHistory(),
         max_age_s=0,
     )

@@ -10,7 +10,6 @@ import pytest
 
 from tests.unit.memory import (
     FakeClock,
-    InMemorySnapshotCache,
     InMemoryValueHistory,
     InMemoryVaultsRepository,
     InMemoryWalletsRepository,
@@ -24,6 +23,7 @@ from tradewind.holdings.models import (
     TokenBalance,
     VaultPosition,
 )
+from tradewind.holdings.snapshots import InMemorySnapshotSource
 from tradewind.portfolio.service import PortfolioService
 from tradewind.portfolio.sync import SyncRequest, plan_sync
 from tradewind.portfolio.valuation import allocation
@@ -138,7 +138,7 @@ def _service(
         price_service,
         clock,
         chains=chains,
-        snapshots=InMemorySnapshotCache(),
+        snapshots=InMemorySnapshotSource(),
         history=InMemoryValueHistory(),
         max_age_s=0,
     )
@@ -261,7 +261,7 @@ def test_a_user_without_addresses_has_an_empty_portfolio_without_any_read() -> N
         PriceService([prices], deviation_bps=200, ttl_s=30),
         clock,
         chains=chains,
-        snapshots=InMemorySnapshotCache(),
+        snapshots=InMemorySnapshotSource(),
         history=InMemoryValueHistory(),
         max_age_s=0,
     )
@@ -295,7 +295,7 @@ def test_allocation_of_nothing_is_empty() -> None:
 
 
 def _syncing_service(
-    holdings: ScriptedHoldings, snapshots: InMemorySnapshotCache, max_age_s: float
+    holdings: ScriptedHoldings, snapshots: InMemorySnapshotSource, max_age_s: float
 ) -> tuple[PortfolioService, InMemoryValueHistory, FakeClock]:
     clock = FakeClock(READ_AT + timedelta(seconds=30))
     chains = ChainRegistry.select(["local-l1"])
@@ -318,7 +318,7 @@ def _syncing_service(
 
 def test_a_snapshot_younger_than_the_max_age_is_served_without_a_read_or_a_history_record() -> None:
     # Given a snapshot of the wallet read 30 s ago, and a max age of 60 s
-    snapshots = InMemorySnapshotCache()
+    snapshots = InMemorySnapshotSource()
     snapshots.save(_chain("local-l1", _owner(WALLET, native="2")))
     holdings = ScriptedHoldings(_chain("local-l1", _owner(WALLET, native="3")))
     service, history, clock = _syncing_service(holdings, snapshots, max_age_s=60)
@@ -341,7 +341,7 @@ def test_a_snapshot_younger_than_the_max_age_is_served_without_a_read_or_a_histo
 def test_syncing_a_holder_records_its_value_and_fails_when_its_chain_is_stale() -> None:
     # Given the wallet's chain answers
     holdings = ScriptedHoldings(_chain("local-l1", _owner(WALLET, native="1")))
-    service, history, _ = _syncing_service(holdings, InMemorySnapshotCache(), max_age_s=60)
+    service, history, _ = _syncing_service(holdings, InMemorySnapshotSource(), max_age_s=60)
     # When the sync refreshes it (in any address case)
     value = service.sync_holder(USER, "local-l1", WALLET.lower())
     # Then its value is returned and recorded

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -168,3 +170,55 @@ def test_partial_prices_still_fail_when_every_source_is_down() -> None:
     service = _service(MemorySource("chain", {"WETH": "3000"}, down=True))
     with pytest.raises(DependencyUnavailable):
         service.prices(["WETH"], partial=True)
+
+
+class SlowSource(MemorySource):
+    """A source that takes a while to answer, so that requests pile up behind it."""
+
+    def quote(self, symbols: Sequence[str]) -> dict[str, Price]:
+        time.sleep(0.05)
+        return super().quote(symbols)
+
+
+def test_requests_that_find_the_cache_expired_together_share_one_fetch() -> None:
+    # Given a cached price that has just expired, and a slow source
+    source = SlowSource("chain", {"WETH": "3000", "USDC": "1"})
+    clock = FakeClock()
+    service = _service(source, clock=clock)
+    service.prices(["WETH", "USDC"])
+    clock.now += 31
+    # When sixteen requests ask for it at once
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(lambda _: service.prices(["WETH", "USDC"]), range(16)))
+    # Then the source was asked once more, not sixteen times, and every request got the price
+    assert len(source.calls) == 2
+    assert all(answer["WETH"].usd == Decimal(3000) for answer in answers)
+
+
+def test_a_symbol_nobody_knows_is_not_asked_for_again_within_the_ttl() -> None:
+    # Given a portfolio that holds a token no source prices
+    source = MemorySource("chain", {"WETH": "3000"})
+    clock = FakeClock()
+    service = _service(source, clock=clock)
+    assert set(service.prices(["WETH", "0xUNLISTED"], partial=True)) == {"WETH"}
+    # When it is read again within the TTL, and asked for on its own
+    assert set(service.prices(["WETH", "0xUNLISTED"], partial=True)) == {"WETH"}
+    with pytest.raises(NotFound):
+        service.price("0xUNLISTED")
+    # Then no source was asked again; after the TTL it is asked once more
+    assert source.calls == [["WETH", "0xUNLISTED"]]
+    clock.now += 31
+    service.prices(["0xUNLISTED"], partial=True)
+    assert source.calls[-1] == ["0xUNLISTED"]
+
+
+def test_a_symbol_is_not_remembered_as_unknown_while_a_source_is_down() -> None:
+    # Given the only source that knows LINK is down
+    chain = MemorySource("chain", {"WETH": "3000"})
+    api = MemorySource("api", {"LINK": "15"}, down=True)
+    service = _service(chain, api)
+    assert "LINK" not in service.prices(["WETH", "LINK"], partial=True)
+    # When it is back
+    api.down = False
+    # Then LINK is priced at once, not after the TTL
+    assert service.prices(["LINK"])["LINK"].usd == Decimal(15)

@@ -222,8 +222,8 @@ class HoldingsReader:
         return results
 
     def _fallback(self, chain_key: str, owners: tuple[str, ...], error: str) -> ChainHoldings:
-        snapshot = self._snapshots.latest(chain_key)
-        kept = tuple(h for h in snapshot.holdings if h.owner in owners) if snapshot else ()
+        snapshot = self._snapshots.of_owners({chain_key: owners}).get(chain_key)
+        kept = snapshot.holdings if snapshot else ()
         if snapshot is None or snapshot.read_at is None or not kept:
             return ChainHoldings(
                 chain=chain_key,

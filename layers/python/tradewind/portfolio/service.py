@@ -14,6 +14,7 @@ from typing import Protocol
 
 from tradewind.errors import DependencyUnavailable
 from tradewind.holdings.models import ChainHoldings
+from tradewind.holdings.snapshots import SnapshotSource
 from tradewind.market.periods import Period
 from tradewind.portfolio.history import (
     HolderKey,
@@ -56,14 +57,6 @@ class HoldingsPort(Protocol):
         ...
 
 
-class SnapshotCache(Protocol):
-    """The holdings snapshots the reader saves, looked up by owner (DynamoSnapshotSource)."""
-
-    def of_owners(self, chain_key: str, owners: Sequence[str]) -> ChainHoldings | None:
-        """Every owner's snapshot as one read, or None unless each has one."""
-        ...
-
-
 class ValueHistory(Protocol):
     """Where holder values are kept per period (DynamoValueHistory)."""
 
@@ -88,7 +81,7 @@ class PortfolioService:
         clock: Callable[[], datetime],
         *,
         chains: Container[str],
-        snapshots: SnapshotCache,
+        snapshots: SnapshotSource,
         history: ValueHistory,
         max_age_s: float,
     ) -> None:
@@ -147,11 +140,7 @@ class PortfolioService:
         owners_by_chain: dict[str, list[str]] = {}
         for chain, owner in holders:
             owners_by_chain.setdefault(chain, []).append(owner)
-        cached = {
-            chain: snapshot
-            for chain, owners in owners_by_chain.items()
-            if (snapshot := self._cached(chain, owners, max_age_s)) is not None
-        }
+        cached = self._young_snapshots(owners_by_chain, max_age_s)
         to_read = {chain: owners for chain, owners in owners_by_chain.items() if chain not in cached}
         read = {c.chain: c for c in self._holdings.read(to_read)} if to_read else {}
         chains = [cached.get(chain) or read[chain] for chain in owners_by_chain]
@@ -161,14 +150,21 @@ class PortfolioService:
             self._history.record(user_id, holder_values(portfolio, holders, read_now))
         return portfolio
 
-    def _cached(self, chain: str, owners: Sequence[str], max_age_s: float) -> ChainHoldings | None:
-        if max_age_s <= 0:
-            return None
-        snapshot = self._snapshots.of_owners(chain, owners)
-        if snapshot is None or snapshot.read_at is None:
-            return None
-        age_s = (self._clock() - snapshot.read_at).total_seconds()
-        return snapshot.model_copy(update={"age_s": max(0.0, age_s)}) if age_s <= max_age_s else None
+    def _young_snapshots(
+        self, owners_by_chain: Mapping[str, Sequence[str]], max_age_s: float
+    ) -> dict[str, ChainHoldings]:
+        """The chains whose every owner has a snapshot, the oldest no older than ``max_age_s``."""
+        if max_age_s <= 0 or not owners_by_chain:
+            return {}
+        now = self._clock()
+        young: dict[str, ChainHoldings] = {}
+        for chain, snapshot in self._snapshots.of_owners(owners_by_chain).items():
+            if snapshot.read_at is None or set(owners_by_chain[chain]) - set(snapshot.owners):
+                continue
+            age_s = max(0.0, (now - snapshot.read_at).total_seconds())
+            if age_s <= max_age_s:
+                young[chain] = snapshot.model_copy(update={"age_s": age_s})
+        return young
 
     def _valued(self, chains: Sequence[ChainHoldings], holders: Mapping[HolderKey, Holder]) -> Portfolio:
         unvalued = [p for c in chains for p in positions_of(c, _holders_on(holders, c.chain))]

@@ -8,11 +8,15 @@ Decisions:
 - A source that fails (DependencyUnavailable) is skipped: the next one answers, unchecked.
 - A symbol no source knows is NotFound; if some source failed, it may have known it, so that is
   DependencyUnavailable instead.
-- Prices (flagged ones too) are cached for ``ttl_s`` seconds of ``clock``, per symbol.
+- Prices (flagged ones too) are cached for ``ttl_s`` seconds of ``clock``, per symbol, and so is
+  the answer that no source knows a symbol (a portfolio's unlisted tokens would otherwise ask
+  every source on every read). One fetch runs at a time: requests that find the cache expired
+  while another fetches wait for its prices rather than fetching the same ones again.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -62,6 +66,8 @@ class PriceService:
         self._ttl_s = ttl_s
         self._clock = clock
         self._cache: dict[str, tuple[Price, float]] = {}
+        self._unknown: dict[str, float] = {}
+        self._fetching = threading.Lock()
 
     def price(self, symbol: str) -> Price:
         """The USD price of one symbol."""
@@ -74,18 +80,41 @@ class PriceService:
         unpriced); it still raises DependencyUnavailable when every source failed.
         """
         wanted = list(dict.fromkeys(symbols))
+        found, unknown = self._cached(wanted)
+        failures: dict[str, DependencyUnavailable] = {}
+        if len(found) + len(unknown) < len(wanted):
+            found, failures = self._refresh(wanted)
+        unpriced = [symbol for symbol in wanted if symbol not in found]
+        if not partial or len(failures) == len(self._sources):
+            self._raise_for_unpriced(unpriced, failures)
+        return {symbol: found[symbol] for symbol in wanted if symbol in found}
+
+    def _cached(self, symbols: list[str]) -> tuple[dict[str, Price], set[str]]:
+        """The symbols' cached prices, and those every source said it does not know, both within the TTL."""
         now = self._clock()
-        found = {symbol: hit[0] for symbol in wanted if (hit := self._fresh(symbol, now)) is not None}
-        missing = [symbol for symbol in wanted if symbol not in found]
-        if missing:
+        found = {symbol: hit[0] for symbol in symbols if (hit := self._fresh(symbol, now)) is not None}
+        unknown = {s for s in symbols if s in self._unknown and now - self._unknown[s] < self._ttl_s}
+        return found, unknown
+
+    def _refresh(self, wanted: list[str]) -> tuple[dict[str, Price], dict[str, DependencyUnavailable]]:
+        """Prices of ``wanted``, fetching what the cache lacks, one fetch at a time.
+
+        When the cache expires under load, the requests that queued behind the first fetch find
+        its prices instead of each asking every source again.
+        """
+        with self._fetching:
+            found, unknown = self._cached(wanted)
+            missing = [symbol for symbol in wanted if symbol not in found and symbol not in unknown]
+            if not missing:
+                return found, {}
+            now = self._clock()
             fetched, failures = self._fetch(missing)
             for symbol, price in fetched.items():
                 self._cache[symbol] = (price, now)
-            found.update(fetched)
-            unpriced = [s for s in missing if s not in fetched]
-            if not partial or len(failures) == len(self._sources):
-                self._raise_for_unpriced(unpriced, failures)
-        return {symbol: found[symbol] for symbol in wanted if symbol in found}
+            if not failures:
+                # No source failed, so nobody knows these: asking again before the TTL would not help.
+                self._unknown.update((symbol, now) for symbol in missing if symbol not in fetched)
+            return {**found, **fetched}, failures
 
     def _fresh(self, symbol: str, now: float) -> tuple[Price, float] | None:
         hit = self._cache.get(symbol)
