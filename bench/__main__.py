@@ -10,14 +10,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import api_latency, chain_send, emulator_errors, import_times
+from bench import api_latency, chain_send, emulator_errors, import_times, portfolio
 from bench.api_latency import Deadline, Latency, Plan, Request, get_me, get_prices, post_wallet
 from bench.emulator_errors import EmulatorErrors
 from bench.import_times import ImportTime, Skipped
+from bench.targets import verdict
 from localcloud import LocalCloud, LocalCloudConfig
 
 IMPORT_RUNS = 7
 API_IMPORT_TARGET_MS = 300.0
+PRICES_TARGET_MS = 50.0
 CLIENTS = 16
 WARMUP = 5
 PER_CLIENT = 100
@@ -45,7 +47,13 @@ def _import_line(figures: ImportTime | Skipped) -> str:
 
 
 # Each function's handler imports with its own deployed environment (stack output of its name).
-FUNCTION_OUTPUTS = {"api": "ApiFunctionName", "chain_executor": "ChainExecutorFunctionName"}
+FUNCTION_OUTPUTS = {
+    "api": "ApiFunctionName",
+    "chain_executor": "ChainExecutorFunctionName",
+    "sync_planner": "SyncPlannerFunctionName",
+    "portfolio_sync": "PortfolioSyncFunctionName",
+    "price_recorder": "PriceRecorderFunctionName",
+}
 
 
 def _report_imports(cloud: LocalCloud) -> None:
@@ -168,6 +176,8 @@ def _report_latency(cloud: LocalCloud) -> None:
     print("\n  Ratios:")
     for label, numerator, denominator in ratios:
         print(f"    {label:<52} {_ratio(numerator, denominator)}")
+    target = verdict(prices.p50_ms, prices.p99_ms, PRICES_TARGET_MS)
+    print(f"\n  GET /v1/market/prices, {CLIENTS} clients: {target}")
     if errors.by_kind:
         print(
             "\n  Emulator errors (HTTP 500 inside moto; botocore retries them, so a client may not see them):"
@@ -196,6 +206,7 @@ def main() -> int:
             _report_imports(cloud)
             _report_latency(cloud)
             chain_send.report(cloud)
+            portfolio.report(cloud)
     print(f"\ntotal: {time.monotonic() - began:.1f} s")
     return 0
 
