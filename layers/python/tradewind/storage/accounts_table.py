@@ -1,4 +1,4 @@
-"""The accounts table: a single-table design shared by the accounts and wallets contexts.
+"""The accounts table: the single-table design every context of the service shares.
 
 Item keys (pk / sk):
 - ``USER#<id>`` / ``PROFILE``                      the user
@@ -11,6 +11,11 @@ Item keys (pk / sk):
 - ``LOGINFAIL#<email>`` / ``WINDOW#<start>``       failed logins in one throttle window (TTL)
 - ``HOLDINGS#<chain>`` / ``OWNER#<address>``       an address's last fresh holdings on a chain (TTL)
 - ``DISCOVERY#<chain>`` / ``OWNER#<address>``      tokens found in its Transfer logs, and the cursor (TTL)
+- ``USER#<id>`` / ``VAULT#<vault id>``             a trading vault's record
+- ``VALUES#<id>#<period>`` / ``AT#<t>#<chain>#<a>`` a holder's first and latest value in one interval (TTL)
+- ``PRICE#<symbol>`` / ``AT#<time>``               one recorded price (TTL)
+- ``USER#<id>`` / ``TRADE#<trade id>``             a trade, its status and version (optimistic locking)
+- ``IDEMKEY#<id>#<key>`` / ``IDEMKEY``             claims an Idempotency-Key for one trade (TTL)
 """
 
 from __future__ import annotations
