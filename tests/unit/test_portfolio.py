@@ -219,6 +219,9 @@ def test_an_asset_nobody_prices_is_listed_unpriced_and_left_out_of_the_totals() 
     assert portfolio.unpriced == ("PEPE",)
     assert portfolio.by_token["PEPE"].usd is None
     assert portfolio.by_token["PEPE"].price_usd is None
+    assert portfolio.by_token["PEPE"].price_observed_at is None
+    # Each priced part carries the time of its price
+    assert portfolio.by_token["USDC"].price_observed_at is not None
     assert portfolio.total_usd == Decimal("10.00")
     assert portfolio.allocation == {"USDC": Decimal(100)}
 

@@ -56,12 +56,16 @@ class ChainValue(_Frozen):
 
 
 class TokenValue(_Frozen):
-    """One priced symbol summed over chains and holders; ``price_flagged`` when sources disagreed."""
+    """One priced symbol summed over chains and holders; ``price_flagged`` when sources disagreed.
+
+    ``price_observed_at`` dates the price (the age of this part; a chain's part has ``age_s``).
+    """
 
     amount: Decimal
     usd: Decimal | None
     price_usd: Decimal | None
     price_flagged: bool
+    price_observed_at: datetime | None = None
 
 
 class Portfolio(_Frozen):

@@ -133,6 +133,7 @@ def by_token(positions: Sequence[Position], prices: Mapping[str, Price]) -> dict
             usd=values.get(symbol),
             price_usd=prices[symbol].usd if symbol in prices else None,
             price_flagged=prices[symbol].flagged if symbol in prices else False,
+            price_observed_at=prices[symbol].observed_at if symbol in prices else None,
         )
         for symbol in order
     }
