@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
@@ -22,18 +23,32 @@ import {RollingWindow} from "./libraries/RollingWindow.sol";
 ///      the share token for redeems): no price oracle is trusted on-chain, so the owner sets caps per
 ///      token. The daily cap is a strict rolling 24h window ({RollingWindow}). Cap usage is recorded
 ///      before the external call (checks-effects-interactions) and rolled back by the revert if the
-///      call fails. Approvals are exact and reset to zero after each call, so a router can pull at most
-///      `amountIn` of `tokenIn` and nothing else.
+///      call fails (exception: {swapExactOutput} records the amount actually spent after the call, since it
+///      is only known then; nonReentrant and the all-or-nothing revert keep that safe). Approvals are exact
+///      and reset to zero after each call, so a router can pull at most `amountIn` (`maxAmountIn`) of
+///      `tokenIn` and nothing else. All three swap entry points share the same internal checks.
 contract TradingVault is ITradingVault, Ownable2Step, Pausable, ReentrancyGuardTransient, EIP712 {
     using SafeERC20 for IERC20;
     using RollingWindow for RollingWindow.Window;
 
     uint256 internal constant BPS = 10_000;
+    /// @notice Most pools a path may cross (issue 5 quotes direct pools and two-hop routes).
+    uint256 public constant MAX_HOPS = 2;
+    uint256 internal constant ADDR_SIZE = 20;
+    uint256 internal constant HOP_SIZE = 23; // 3-byte fee + 20-byte token
 
     /// @dev abi.encode(SWAP_TYPEHASH, req, nonce) equals encoding each field: SwapRequest is all-static,
     ///      so its fields are laid out inline in declaration order, matching this type string.
     bytes32 public constant SWAP_TYPEHASH = keccak256(
         "Swap(address router,address tokenIn,address tokenOut,uint24 fee,uint256 amountIn,uint256 minAmountOut,uint256 quotedAmountOut,uint256 deadline,uint256 nonce)"
+    );
+    /// @dev Path swaps sign `keccak256(path)` (EIP-712 encoding of `bytes`), the path in trade direction.
+    ///      Exact-input and exact-output use different type names, so one signature can never serve the other.
+    bytes32 public constant PATH_SWAP_EXACT_INPUT_TYPEHASH = keccak256(
+        "PathSwapExactInput(address router,bytes path,uint256 amountIn,uint256 minAmountOut,uint256 quotedAmountOut,uint256 deadline,uint256 nonce)"
+    );
+    bytes32 public constant PATH_SWAP_EXACT_OUTPUT_TYPEHASH = keccak256(
+        "PathSwapExactOutput(address router,bytes path,uint256 amountOut,uint256 maxAmountIn,uint256 quotedAmountIn,uint256 deadline,uint256 nonce)"
     );
     bytes32 public constant YIELD_TYPEHASH = keccak256(
         "YieldAction(bool isDeposit,address vault,uint256 amount,uint256 minOut,uint256 deadline,uint256 nonce)"
@@ -93,37 +108,128 @@ contract TradingVault is ITradingVault, Ownable2Step, Pausable, ReentrancyGuardT
         nonReentrant
         returns (uint256 amountOut)
     {
-        if (!isRouter[req.router]) revert RouterNotAllowed(req.router);
-        if (req.tokenIn == req.tokenOut) revert SameToken(req.tokenIn);
-        _requireToken(req.tokenOut);
-        _checkDeadline(req.deadline);
+        _checkSwap(req.router, req.tokenIn, req.tokenOut, req.deadline);
         _checkSlippage(req.minAmountOut, req.quotedAmountOut);
         bool signed = _consumeLimits(req.tokenIn, req.amountIn);
         if (signed) _useOwnerSignature(_hashTypedDataV4(_swapStructHash(req, nonce)), ownerSignature, req.tokenIn, req.amountIn);
 
-        IERC20 tokenIn = IERC20(req.tokenIn);
-        IERC20 tokenOut = IERC20(req.tokenOut);
-        uint256 inBefore = tokenIn.balanceOf(address(this));
-        uint256 outBefore = tokenOut.balanceOf(address(this));
-
-        tokenIn.forceApprove(req.router, req.amountIn);
-        ISwapRouter(req.router).exactInputSingle(
-            ISwapRouter.ExactInputSingleParams({
-                tokenIn: req.tokenIn,
-                tokenOut: req.tokenOut,
-                fee: req.fee,
-                recipient: address(this),
-                deadline: req.deadline,
-                amountIn: req.amountIn,
-                amountOutMinimum: req.minAmountOut,
-                sqrtPriceLimitX96: 0
-            })
+        uint256 spent;
+        (spent, amountOut) = _callRouter(
+            req.router,
+            req.tokenIn,
+            req.tokenOut,
+            req.amountIn,
+            abi.encodeCall(
+                ISwapRouter.exactInputSingle,
+                (
+                    ISwapRouter.ExactInputSingleParams({
+                        tokenIn: req.tokenIn,
+                        tokenOut: req.tokenOut,
+                        fee: req.fee,
+                        recipient: address(this),
+                        deadline: req.deadline,
+                        amountIn: req.amountIn,
+                        amountOutMinimum: req.minAmountOut,
+                        sqrtPriceLimitX96: 0
+                    })
+                )
+            )
         );
-        tokenIn.forceApprove(req.router, 0);
-
-        _checkSpent(inBefore, tokenIn.balanceOf(address(this)), req.amountIn);
-        amountOut = _checkReceived(outBefore, tokenOut.balanceOf(address(this)), req.minAmountOut);
+        _checkSpent(spent, req.amountIn);
+        _checkReceived(amountOut, req.minAmountOut);
         emit Swapped(req.router, req.tokenIn, req.tokenOut, req.amountIn, amountOut, req.quotedAmountOut, signed);
+    }
+
+    /// @inheritdoc ITradingVault
+    function swapExactInput(PathSwapRequest calldata req, bytes calldata ownerSignature)
+        external
+        onlyOperator
+        whenNotPaused
+        nonReentrant
+        returns (uint256 amountOut)
+    {
+        (address tokenIn, address tokenOut) = _decodePath(req.path);
+        _checkSwap(req.router, tokenIn, tokenOut, req.deadline);
+        _checkSlippage(req.minAmountOut, req.quotedAmountOut);
+        bool signed = _consumeLimits(tokenIn, req.amountIn);
+        if (signed) {
+            _useOwnerSignature(_hashTypedDataV4(_pathSwapStructHash(req, nonce)), ownerSignature, tokenIn, req.amountIn);
+        }
+
+        uint256 spent;
+        (spent, amountOut) = _callRouter(
+            req.router,
+            tokenIn,
+            tokenOut,
+            req.amountIn,
+            abi.encodeCall(
+                ISwapRouter.exactInput,
+                (
+                    ISwapRouter.ExactInputParams({
+                        path: req.path,
+                        recipient: address(this),
+                        deadline: req.deadline,
+                        amountIn: req.amountIn,
+                        amountOutMinimum: req.minAmountOut
+                    })
+                )
+            )
+        );
+        _checkSpent(spent, req.amountIn);
+        _checkReceived(amountOut, req.minAmountOut);
+        emit SwappedExactInput(
+            req.router, tokenIn, tokenOut, req.path, req.amountIn, amountOut, req.quotedAmountOut, signed
+        );
+    }
+
+    /// @inheritdoc ITradingVault
+    /// @dev The threshold is checked on `maxAmountIn` (the most the approval lets the router take), so the
+    ///      service knows before sending whether a signature is needed. The caps are checked on the measured
+    ///      spend after the call: reentry is blocked by nonReentrant, and over a cap the whole swap reverts.
+    function swapExactOutput(PathSwapExactOutputRequest calldata req, bytes calldata ownerSignature)
+        external
+        onlyOperator
+        whenNotPaused
+        nonReentrant
+        returns (uint256 amountIn)
+    {
+        (address tokenIn, address tokenOut) = _decodePath(req.path);
+        _checkSwap(req.router, tokenIn, tokenOut, req.deadline);
+        _requireToken(tokenIn);
+        if (req.amountOut == 0) revert ZeroAmount();
+        _checkInputSlippage(req.maxAmountIn, req.quotedAmountIn);
+        bool signed = req.maxAmountIn > _tokenConfig[tokenIn].signatureThreshold;
+        if (signed) {
+            _useOwnerSignature(
+                _hashTypedDataV4(_pathSwapExactOutputStructHash(req, nonce)), ownerSignature, tokenIn, req.maxAmountIn
+            );
+        }
+
+        uint256 received;
+        (amountIn, received) = _callRouter(
+            req.router,
+            tokenIn,
+            tokenOut,
+            req.maxAmountIn,
+            abi.encodeCall(
+                ISwapRouter.exactOutput,
+                (
+                    ISwapRouter.ExactOutputParams({
+                        path: _reversePath(req.path),
+                        recipient: address(this),
+                        deadline: req.deadline,
+                        amountOut: req.amountOut,
+                        amountInMaximum: req.maxAmountIn
+                    })
+                )
+            )
+        );
+        _checkSpent(amountIn, req.maxAmountIn);
+        _checkReceived(received, req.amountOut);
+        _consumeLimits(tokenIn, amountIn); // caps on the amount actually spent
+        emit SwappedExactOutput(
+            req.router, tokenIn, tokenOut, req.path, amountIn, received, req.quotedAmountIn, signed
+        );
     }
 
     /// @inheritdoc ITradingVault
@@ -152,8 +258,9 @@ contract TradingVault is ITradingVault, Ownable2Step, Pausable, ReentrancyGuardT
         IERC4626(vault).deposit(assets, address(this));
         asset.forceApprove(vault, 0);
 
-        _checkSpent(assetsBefore, asset.balanceOf(address(this)), assets);
-        shares = _checkReceived(sharesBefore, IERC20(vault).balanceOf(address(this)), minShares);
+        _checkSpent(_decrease(assetsBefore, asset.balanceOf(address(this))), assets);
+        shares = _increase(sharesBefore, IERC20(vault).balanceOf(address(this)));
+        _checkReceived(shares, minShares);
         emit YieldDeposited(vault, assets, shares, signed);
     }
 
@@ -179,8 +286,9 @@ contract TradingVault is ITradingVault, Ownable2Step, Pausable, ReentrancyGuardT
         uint256 sharesBefore = IERC20(vault).balanceOf(address(this));
         IERC4626(vault).redeem(shares, address(this), address(this));
 
-        _checkSpent(sharesBefore, IERC20(vault).balanceOf(address(this)), shares);
-        assets = _checkReceived(assetsBefore, asset.balanceOf(address(this)), minAssets);
+        _checkSpent(_decrease(sharesBefore, IERC20(vault).balanceOf(address(this))), shares);
+        assets = _increase(assetsBefore, asset.balanceOf(address(this)));
+        _checkReceived(assets, minAssets);
         emit YieldRedeemed(vault, shares, assets, signed);
     }
 
@@ -274,6 +382,20 @@ contract TradingVault is ITradingVault, Ownable2Step, Pausable, ReentrancyGuardT
     }
 
     /// @inheritdoc ITradingVault
+    function pathSwapDigest(PathSwapRequest calldata req, uint256 nonce_) external view returns (bytes32) {
+        return _hashTypedDataV4(_pathSwapStructHash(req, nonce_));
+    }
+
+    /// @inheritdoc ITradingVault
+    function pathSwapExactOutputDigest(PathSwapExactOutputRequest calldata req, uint256 nonce_)
+        external
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(_pathSwapExactOutputStructHash(req, nonce_));
+    }
+
+    /// @inheritdoc ITradingVault
     function yieldDigest(bool isDeposit, address vault, uint256 amount, uint256 minOut, uint256 deadline, uint256 nonce_)
         external
         view
@@ -293,6 +415,15 @@ contract TradingVault is ITradingVault, Ownable2Step, Pausable, ReentrancyGuardT
         if (!_tokenConfig[token].allowed) revert TokenNotAllowed(token);
     }
 
+    /// @dev Rules every swap shares before any state changes: allowlisted router, distinct tokens, tokenOut
+    ///      allowlisted (tokenIn is checked with its caps), deadline not passed.
+    function _checkSwap(address router, address tokenIn, address tokenOut, uint256 deadline) internal view {
+        if (!isRouter[router]) revert RouterNotAllowed(router);
+        if (tokenIn == tokenOut) revert SameToken(tokenIn);
+        _requireToken(tokenOut);
+        _checkDeadline(deadline);
+    }
+
     function _checkDeadline(uint256 deadline) internal view {
         if (block.timestamp > deadline) revert Expired(deadline, block.timestamp);
     }
@@ -302,6 +433,14 @@ contract TradingVault is ITradingVault, Ownable2Step, Pausable, ReentrancyGuardT
         uint256 bps = maxSlippageBps;
         if (minOut == 0 || quote == 0 || minOut * BPS < quote * (BPS - bps)) {
             revert SlippageTooHigh(minOut, quote, bps);
+        }
+    }
+
+    /// @dev Exact output: maxIn <= quote * (1 + maxSlippage); both non-zero (mirror of {_checkSlippage}).
+    function _checkInputSlippage(uint256 maxIn, uint256 quote) internal view {
+        uint256 bps = maxSlippageBps;
+        if (maxIn == 0 || quote == 0 || maxIn * BPS > quote * (BPS + bps)) {
+            revert InputSlippageTooHigh(maxIn, quote, bps);
         }
     }
 
@@ -329,18 +468,102 @@ contract TradingVault is ITradingVault, Ownable2Step, Pausable, ReentrancyGuardT
         emit NonceUsed(nonce++);
     }
 
-    function _checkSpent(uint256 before_, uint256 after_, uint256 limit) internal pure {
-        uint256 spent = before_ > after_ ? before_ - after_ : 0;
+    /// @dev Approves exactly `maxIn` of `tokenIn` to `router`, makes `call`, resets the approval to zero, and
+    ///      returns this vault's measured tokenIn decrease and tokenOut increase (output paid elsewhere counts
+    ///      as nothing). The router's return value is ignored: only balances are trusted.
+    function _callRouter(address router, address tokenIn, address tokenOut, uint256 maxIn, bytes memory call)
+        internal
+        returns (uint256 spent, uint256 received)
+    {
+        uint256 inBefore = IERC20(tokenIn).balanceOf(address(this));
+        uint256 outBefore = IERC20(tokenOut).balanceOf(address(this));
+        IERC20(tokenIn).forceApprove(router, maxIn);
+        Address.functionCall(router, call);
+        IERC20(tokenIn).forceApprove(router, 0);
+        spent = _decrease(inBefore, IERC20(tokenIn).balanceOf(address(this)));
+        received = _increase(outBefore, IERC20(tokenOut).balanceOf(address(this)));
+    }
+
+    function _decrease(uint256 before_, uint256 after_) internal pure returns (uint256) {
+        return before_ > after_ ? before_ - after_ : 0;
+    }
+
+    function _increase(uint256 before_, uint256 after_) internal pure returns (uint256) {
+        return after_ > before_ ? after_ - before_ : 0;
+    }
+
+    function _checkSpent(uint256 spent, uint256 limit) internal pure {
         if (spent > limit) revert ExcessiveInput(spent, limit);
     }
 
-    function _checkReceived(uint256 before_, uint256 after_, uint256 minOut) internal pure returns (uint256 received) {
-        received = after_ > before_ ? after_ - before_ : 0;
+    function _checkReceived(uint256 received, uint256 minOut) internal pure {
         if (received < minOut) revert InsufficientOutput(received, minOut);
+    }
+
+    /// @dev Validates a trade-direction path (`tokenIn, fee, [hop, fee,] tokenOut`, 1..MAX_HOPS hops, no token
+    ///      next to itself) and returns its end tokens. Fees are not checked: a pool that does not exist
+    ///      makes the router revert.
+    function _decodePath(bytes calldata path) internal pure returns (address tokenIn, address tokenOut) {
+        uint256 len = path.length;
+        if (len < ADDR_SIZE + HOP_SIZE || (len - ADDR_SIZE) % HOP_SIZE != 0 || len > ADDR_SIZE + MAX_HOPS * HOP_SIZE) {
+            revert InvalidPath(path);
+        }
+        tokenIn = address(bytes20(path[:ADDR_SIZE]));
+        tokenOut = tokenIn;
+        for (uint256 offset = HOP_SIZE; offset < len; offset += HOP_SIZE) {
+            address next = address(bytes20(path[offset:offset + ADDR_SIZE]));
+            if (next == tokenOut) revert InvalidPath(path);
+            tokenOut = next;
+        }
+    }
+
+    /// @dev `tokenIn, fee0, hop, fee1, tokenOut` -> `tokenOut, fee1, hop, fee0, tokenIn` (Uniswap's exactOutput
+    ///      order). `path` must already have passed {_decodePath}.
+    function _reversePath(bytes calldata path) internal pure returns (bytes memory reversed) {
+        uint256 offset = path.length - ADDR_SIZE;
+        reversed = path[offset:];
+        while (offset != 0) {
+            offset -= HOP_SIZE; // start of the previous token; its fee follows it
+            reversed = bytes.concat(reversed, path[offset + ADDR_SIZE:offset + HOP_SIZE], path[offset:offset + ADDR_SIZE]);
+        }
     }
 
     function _swapStructHash(SwapRequest calldata req, uint256 nonce_) internal pure returns (bytes32) {
         return keccak256(abi.encode(SWAP_TYPEHASH, req, nonce_));
+    }
+
+    function _pathSwapStructHash(PathSwapRequest calldata req, uint256 nonce_) internal pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                PATH_SWAP_EXACT_INPUT_TYPEHASH,
+                req.router,
+                keccak256(req.path),
+                req.amountIn,
+                req.minAmountOut,
+                req.quotedAmountOut,
+                req.deadline,
+                nonce_
+            )
+        );
+    }
+
+    function _pathSwapExactOutputStructHash(PathSwapExactOutputRequest calldata req, uint256 nonce_)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(
+            abi.encode(
+                PATH_SWAP_EXACT_OUTPUT_TYPEHASH,
+                req.router,
+                keccak256(req.path),
+                req.amountOut,
+                req.maxAmountIn,
+                req.quotedAmountIn,
+                req.deadline,
+                nonce_
+            )
+        );
     }
 
     function _yieldDigest(bool isDeposit, address vault, uint256 amount, uint256 minOut, uint256 deadline, uint256 nonce_)

@@ -73,6 +73,95 @@ contract TradingVaultFuzzTest is VaultFixture {
     }
 }
 
+/// @notice Fuzz tests for the path swaps' amounts against the caps.
+contract TradingVaultPathSwapFuzzTest is VaultFixture {
+    function setUp() public override {
+        super.setUp();
+        ITradingVault.TokenConfig memory c = _cfg();
+        c.signatureThreshold = type(uint128).max; // caps only: signatures are tested elsewhere
+        vm.prank(owner);
+        vault.setTokenConfig(address(tokenA), c);
+    }
+
+    /// @dev Exact input: above the per-trade cap always reverts; at or below it pays the quote to the vault.
+    function testFuzz_swapExactInput_perTradeCap(uint256 amount, bool twoHops) public {
+        amount = bound(amount, 1, 3 * uint256(PER_TRADE));
+        bytes memory path = twoHops ? _path(address(tokenA), address(hop), address(tokenB)) : _path(address(tokenA), address(tokenB));
+        ITradingVault.PathSwapRequest memory r = _inReq(path, amount);
+        if (amount > PER_TRADE) {
+            vm.expectRevert(abi.encodeWithSelector(ITradingVault.TradeCapExceeded.selector, address(tokenA), amount, PER_TRADE));
+            _swapIn(r, "");
+            return;
+        }
+        uint256 out = _swapIn(r, "");
+        assertEq(out, r.quotedAmountOut);
+        assertEq(tokenA.balanceOf(address(vault)), FUNDING - amount);
+        assertEq(vault.soldInWindow(address(tokenA)), amount);
+        assertEq(tokenA.allowance(address(vault), address(router)), 0);
+    }
+
+    /// @dev Exact output: the cap applies to the input actually spent (not maxAmountIn); accepted trades
+    ///      spend exactly the router's input, receive exactly amountOut, and leave no approval behind.
+    function testFuzz_swapExactOutput_capsOnAmountSpent(uint256 amountOut, bool twoHops) public {
+        amountOut = bound(amountOut, 1, 6 * uint256(PER_TRADE));
+        bytes memory path = twoHops ? _path(address(tokenA), address(hop), address(tokenB)) : _path(address(tokenA), address(tokenB));
+        ITradingVault.PathSwapExactOutputRequest memory r = _outReq(path, amountOut);
+        uint256 needed = r.quotedAmountIn; // the mock router charges exactly its quote
+        if (needed > PER_TRADE) {
+            vm.expectRevert(abi.encodeWithSelector(ITradingVault.TradeCapExceeded.selector, address(tokenA), needed, PER_TRADE));
+            _swapOut(r, "");
+            return;
+        }
+        uint256 spent = _swapOut(r, "");
+        assertEq(spent, needed);
+        assertLe(spent, r.maxAmountIn);
+        assertEq(tokenA.balanceOf(address(vault)), FUNDING - spent);
+        assertEq(tokenB.balanceOf(address(vault)), FUNDING + amountOut);
+        assertEq(vault.soldInWindow(address(tokenA)), spent);
+        assertEq(tokenA.allowance(address(vault), address(router)), 0);
+    }
+
+    /// @dev Any mix of swap / swapExactInput / swapExactOutput keeps every 24h interval's sales <= daily cap.
+    function testFuzz_dailyCapAcrossEntryPoints(uint256[12] memory amounts, uint256[12] memory gaps, uint8[12] memory kinds)
+        public
+    {
+        uint256[12] memory ts;
+        uint256[12] memory sold;
+        uint256 n;
+        for (uint256 i; i < 12; ++i) {
+            vm.warp(block.timestamp + bound(gaps[i], 0, 12 hours));
+            uint256 amount = bound(amounts[i], 1, PER_TRADE);
+            uint256 before = tokenA.balanceOf(address(vault));
+            bool ok;
+            vm.prank(operator);
+            if (kinds[i] % 3 == 0) {
+                try vault.swap(_req(amount), "") {
+                    ok = true;
+                } catch {}
+            } else if (kinds[i] % 3 == 1) {
+                try vault.swapExactInput(_inReq(_path(address(tokenA), address(hop), address(tokenB)), amount), "") {
+                    ok = true;
+                } catch {}
+            } else {
+                try vault.swapExactOutput(_outReq(_path(address(tokenA), address(tokenB)), 2 * amount), "") {
+                    ok = true;
+                } catch {}
+            }
+            if (ok) {
+                (ts[n], sold[n]) = (block.timestamp, before - tokenA.balanceOf(address(vault)));
+                ++n;
+            }
+        }
+        for (uint256 i; i < n; ++i) {
+            uint256 sum;
+            for (uint256 j; j <= i; ++j) {
+                if (ts[j] + 24 hours > ts[i]) sum += sold[j];
+            }
+            assertLe(sum, PER_DAY);
+        }
+    }
+}
+
 /// @notice Exposes RollingWindow for model-based fuzzing.
 contract RollingWindowHarness {
     using RollingWindow for RollingWindow.Window;

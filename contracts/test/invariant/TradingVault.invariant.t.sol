@@ -25,7 +25,7 @@ contract TradingVaultInvariantTest is VaultFixture {
             routerList.push(address(bad));
         }
         routerList.push(address(new MaliciousRouter(thief))); // never allowlisted
-        handler = new VaultHandler(vault, tokenA, tokenB, router, yieldVault, routerList, operator, OWNER_PK, guardian);
+        handler = new VaultHandler(vault, tokenA, tokenB, address(hop), router, yieldVault, routerList, operator, OWNER_PK, guardian);
         targetContract(address(handler));
     }
 
@@ -40,6 +40,15 @@ contract TradingVaultInvariantTest is VaultFixture {
             assertEq(_bal(toks[t], operator), 0);
         }
         assertEq(handler.belowMinOut(), 0, "a trade paid less than minOut");
+        assertEq(hop.totalSupply(), 0); // hop tokens never appear, let alone reach the vault
+    }
+
+    /// @dev Between operator actions the vault leaves no token approved to any router (exact, reset to zero).
+    function invariant_noApprovalLeftToAnyRouter() public view {
+        for (uint256 i; i < routerList.length; ++i) {
+            assertEq(tokenA.allowance(address(vault), routerList[i]), 0);
+            assertEq(tokenB.allowance(address(vault), routerList[i]), 0);
+        }
     }
 
     function invariant_noOperatorActionWhilePaused() public view {
@@ -85,10 +94,19 @@ contract TradingVaultInvariantTest is VaultFixture {
         handler.redeemFromYield(2e18);
         handler.swap(5e18, 0, true, 0, false); // honest router, inside slippage
         handler.swap(600e18, 0, false, 50, true); // above threshold, owner-signed
+        handler.swapExactInput(5e18, 0, true, 0, false, false); // one hop
+        handler.swapExactInput(5e18, 0, false, 50, false, true); // two hops, B -> H -> A
+        handler.swapExactOutput(8e18, 0, true, 0, false, true); // two hops, exact out
+        handler.swapExactOutput(1_200e18, 0, true, 50, true, false); // maxIn 606e18 > threshold, owner-signed
         handler.swap(5e18, 1, true, 0, false); // thief router: must fail
+        handler.swapExactInput(5e18, 2, true, 0, false, true); // underpaying router: must fail
+        handler.swapExactOutput(5e18, 3, true, 0, false, false); // over-pulling router: must fail
+        handler.swapExactOutput(5e18, 0, true, 300, false, false); // maxIn 3% above the quote (> 1%): must fail
         handler.pause(false);
         handler.swap(5e18, 0, true, 0, false); // paused: must fail
-        assertEq(handler.successes(), 4);
+        handler.swapExactInput(5e18, 0, true, 0, false, false); // paused: must fail
+        handler.swapExactOutput(5e18, 0, true, 0, false, false); // paused: must fail
+        assertEq(handler.successes(), 8);
         assertEq(handler.successWhilePaused(), 0);
     }
 

@@ -10,9 +10,10 @@ import {MockERC20} from "../mocks/MockERC20.sol";
 import {MockSwapRouter, MaliciousRouter} from "../mocks/MockSwapRouter.sol";
 import {MockERC4626} from "../mocks/MockERC4626.sol";
 
-/// @notice Drives the vault as operator (through good, malicious and non-allowlisted routers, with
-///         honest and greedy slippage, with and without owner signatures), as guardian/owner toggling
-///         pause, and moves time. Records every successful operator sale for the invariants.
+/// @notice Drives the vault as operator (single-pool swaps and one- or two-hop exact-input / exact-output
+///         path swaps, through good, malicious and non-allowlisted routers, with honest and greedy slippage,
+///         with and without owner signatures), as guardian/owner toggling pause, and moves time. Records
+///         every successful operator sale (the measured amount of the token sold) for the invariants.
 contract VaultHandler is CommonBase, StdCheats, StdUtils {
     struct Sale {
         address token;
@@ -23,6 +24,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     TradingVault public immutable vault;
     MockERC20 public immutable tokenA;
     MockERC20 public immutable tokenB;
+    address public immutable hop; // a path's middle token, never allowlisted
     MockSwapRouter public immutable router;
     MockERC4626 public immutable yieldVault;
     address public immutable operator;
@@ -40,6 +42,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         TradingVault vault_,
         MockERC20 a,
         MockERC20 b,
+        address hop_,
         MockSwapRouter router_,
         MockERC4626 yv,
         address[] memory routers_,
@@ -48,6 +51,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         address guardian_
     ) {
         (vault, tokenA, tokenB, router, yieldVault) = (vault_, a, b, router_, yv);
+        hop = hop_;
         routers = routers_;
         (operator, ownerPk, guardian) = (operator_, ownerPk_, guardian_);
         owner = vm.addr(ownerPk_);
@@ -69,6 +73,111 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
             uint256 got = MockERC20(req.tokenOut).balanceOf(address(vault)) - outBefore;
             if (got < req.minAmountOut || out < req.minAmountOut) ++belowMinOut;
         } catch {}
+    }
+
+    function swapExactInput(uint256 amount, uint256 routerSeed, bool aToB, uint256 slipSeed, bool sign, bool twoHops)
+        external
+    {
+        (address tin, address tout, bytes memory path) = _route(aToB, twoHops);
+        ITradingVault.PathSwapRequest memory req = _inRequest(path, amount, routerSeed, slipSeed);
+        if (req.quotedAmountOut == 0) return;
+        bytes memory sig = sign ? _signed(vault.pathSwapDigest(req, vault.nonce())) : bytes("");
+        Before memory b = _before(tin, tout);
+        vm.prank(operator);
+        try vault.swapExactInput(req, sig) returns (uint256 out) {
+            (uint256 spent, uint256 got) = _after(b);
+            _record(tin, spent, b.wasPaused);
+            if (got < req.minAmountOut || out < req.minAmountOut) ++belowMinOut;
+        } catch {}
+    }
+
+    /// @dev maxAmountIn up to 3% above the quote: sometimes inside the owner's 1%, sometimes not.
+    function swapExactOutput(uint256 amountOut, uint256 routerSeed, bool aToB, uint256 slipSeed, bool sign, bool twoHops)
+        external
+    {
+        (address tin, address tout, bytes memory path) = _route(aToB, twoHops);
+        ITradingVault.PathSwapExactOutputRequest memory req =
+            _outRequest(path, _reversed(tin, tout, twoHops), amountOut, routerSeed, slipSeed);
+        bytes memory sig = sign ? _signed(vault.pathSwapExactOutputDigest(req, vault.nonce())) : bytes("");
+        Before memory b = _before(tin, tout);
+        vm.prank(operator);
+        try vault.swapExactOutput(req, sig) returns (uint256 reported) {
+            (uint256 spent, uint256 got) = _after(b);
+            _record(tin, spent, b.wasPaused);
+            if (got < req.amountOut || reported != spent || spent > req.maxAmountIn) ++belowMinOut;
+        } catch {}
+    }
+
+    struct Before {
+        address tokenIn;
+        address tokenOut;
+        uint256 inBalance;
+        uint256 outBalance;
+        bool wasPaused;
+    }
+
+    function _before(address tin, address tout) internal view returns (Before memory b) {
+        b = Before(tin, tout, MockERC20(tin).balanceOf(address(vault)), MockERC20(tout).balanceOf(address(vault)), vault.paused());
+    }
+
+    /// @dev Measured tokenIn spent and tokenOut received by the vault since {_before}.
+    function _after(Before memory b) internal view returns (uint256 spent, uint256 got) {
+        spent = b.inBalance - MockERC20(b.tokenIn).balanceOf(address(vault));
+        got = MockERC20(b.tokenOut).balanceOf(address(vault)) - b.outBalance;
+    }
+
+    /// @dev Slips up to 3% below the quote.
+    function _inRequest(bytes memory path, uint256 amount, uint256 routerSeed, uint256 slipSeed)
+        internal
+        view
+        returns (ITradingVault.PathSwapRequest memory req)
+    {
+        amount = bound(amount, 1, 1_500e18);
+        uint256 q = router.quoteExactInput(path, amount);
+        req = ITradingVault.PathSwapRequest({
+            router: routers[routerSeed % routers.length],
+            path: path,
+            amountIn: amount,
+            minAmountOut: q - q * bound(slipSeed, 0, 300) / 10_000,
+            quotedAmountOut: q,
+            deadline: block.timestamp + 1 hours
+        });
+    }
+
+    function _outRequest(bytes memory path, bytes memory reversed, uint256 amountOut, uint256 routerSeed, uint256 slipSeed)
+        internal
+        view
+        returns (ITradingVault.PathSwapExactOutputRequest memory req)
+    {
+        amountOut = bound(amountOut, 1, 3_000e18);
+        uint256 q = router.quoteExactOutput(reversed, amountOut);
+        req = ITradingVault.PathSwapExactOutputRequest({
+            router: routers[routerSeed % routers.length],
+            path: path,
+            amountOut: amountOut,
+            maxAmountIn: q + q * bound(slipSeed, 0, 300) / 10_000,
+            quotedAmountIn: q,
+            deadline: block.timestamp + 1 hours
+        });
+    }
+
+    function _route(bool aToB, bool twoHops) internal view returns (address tin, address tout, bytes memory path) {
+        (tin, tout) = aToB ? (address(tokenA), address(tokenB)) : (address(tokenB), address(tokenA));
+        path = twoHops
+            ? abi.encodePacked(tin, uint24(500), hop, uint24(3000), tout)
+            : abi.encodePacked(tin, uint24(3000), tout);
+    }
+
+    /// @dev The router's exact-output order (tokenOut first) of {_route}'s path, for quoting.
+    function _reversed(address tin, address tout, bool twoHops) internal view returns (bytes memory) {
+        return twoHops
+            ? abi.encodePacked(tout, uint24(3000), hop, uint24(500), tin)
+            : abi.encodePacked(tout, uint24(3000), tin);
+    }
+
+    function _signed(bytes32 digest) internal view returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(ownerPk, digest);
+        return abi.encodePacked(r, s, v);
     }
 
     /// @dev Slips up to 3% below the quote: sometimes inside the owner's 1%, sometimes not.

@@ -19,3 +19,21 @@ contract MockERC20 is ERC20 {
         _mint(to, amount);
     }
 }
+
+/// @notice A non-standard token whose `transferFrom` also burns `extra` from the sender (a hidden charge),
+///         so a vault's balance can drop by more than the approved amount: exercises `ExcessiveInput`.
+contract GreedyERC20 is MockERC20 {
+    uint256 public extra;
+
+    constructor() MockERC20("Greedy", "GRD", 18) {}
+
+    function setExtra(uint256 extra_) external {
+        extra = extra_;
+    }
+
+    function transferFrom(address from, address to, uint256 value) public override returns (bool) {
+        super.transferFrom(from, to, value);
+        _burn(from, extra);
+        return true;
+    }
+}
