@@ -248,3 +248,28 @@ def test_market_prices_come_from_the_local_pools(client: TestClient) -> None:
         assert price["source"] == "uniswap-v3-twap"
         assert abs(float(price["usd"]) / seeded[price["symbol"]] - 1) < 0.01, price
     assert client.get("/v1/market/prices", params={"symbols": "DOGE"}).status_code == 404
+
+
+def test_risk_profiles_are_versioned_items_and_racing_writes_land_once(
+    client: TestClient, local_cloud: LocalCloud
+) -> None:
+    # Given a user who never set a risk profile
+    session = bearer(register_and_login(client, "risk@example.com"))
+    user_id = client.get("/v1/me", headers=session).json()["id"]
+    assert client.get("/v1/risk/profile", headers=session).json()["version"] == 0
+    # When eight clients replace it at once, each from the version 0 they read
+    profile = {"max_trade_usd": "250", "allowed_tokens": ["USDC"]}
+
+    def put(_: int) -> int:
+        headers = {**session, "If-Match": '"0"'}
+        return int(client.put("/v1/risk/profile", json=profile, headers=headers).status_code)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(put, range(8)))
+    # Then the conditional write lets exactly one land; the others are told to read again
+    assert statuses == [200] + [409] * 7
+    stored = client.get("/v1/risk/profile", headers=session).json()
+    assert (stored["version"], stored["max_trade_usd"], stored["allowed_tokens"]) == (1, "250", ["USDC"])
+    # And it is one item under the user's key
+    keys = {(item["pk"]["S"], item["sk"]["S"]) for item in _table_items(local_cloud)}
+    assert (f"USER#{user_id}", "RISKPROFILE") in keys

@@ -6,12 +6,15 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from tradewind.accounts.models import ApiKey, ApiKeyRecord, RefreshTokenRecord, SessionFamily, UserRecord
+from tradewind.audit.models import GENESIS_HASH, AuditEntry, ChainHead
+from tradewind.audit.repository import ChainMoved
 from tradewind.deployments.manifest import DeploymentManifest
 from tradewind.errors import Conflict, NotFound
 from tradewind.market.models import PricePoint
 from tradewind.market.periods import Period
 from tradewind.portfolio.history import HolderValue
 from tradewind.prices.models import Price
+from tradewind.risk.models import RiskProfile, StoredRiskProfile
 from tradewind.vaults.models import DeployVaultCommand, Vault
 from tradewind.wallets.models import Wallet
 
@@ -189,3 +192,58 @@ class InMemoryPriceHistory:
     def points(self, symbol: str, start: datetime, end: datetime) -> list[PricePoint]:
         kept = [p for p in self.recorded if p.symbol == symbol and start <= p.observed_at < end]
         return sorted((PricePoint(at=p.observed_at, usd=p.usd) for p in kept), key=lambda point: point.at)
+
+
+class InMemoryRiskProfilesRepository:
+    """RiskProfilesRepository over a dict, refusing a write that is not on the version it read."""
+
+    def __init__(self) -> None:
+        self.profiles: dict[str, StoredRiskProfile] = {}
+
+    def get(self, user_id: str) -> StoredRiskProfile | None:
+        return self.profiles.get(user_id)
+
+    def put(
+        self, user_id: str, profile: RiskProfile, *, version: int, updated_at: datetime
+    ) -> StoredRiskProfile:
+        current = self.profiles.get(user_id)
+        if (current.version if current else 0) != version - 1:
+            raise Conflict(f"the risk profile is no longer at version {version - 1}; read it again")
+        self.profiles[user_id] = StoredRiskProfile.of(profile, version=version, updated_at=updated_at)
+        return self.profiles[user_id]
+
+
+class InMemoryAuditRepository:
+    """AuditRepository over dicts, with the DynamoDB adapter's conditions: the head must still be the
+    one the entry was sealed on, and an event id is recorded once."""
+
+    def __init__(self) -> None:
+        self.chains: dict[str, dict[int, AuditEntry]] = {}
+        self.heads: dict[str, ChainHead] = {}
+        self.events: dict[tuple[str, str], int] = {}
+
+    def head(self, user_id: str) -> ChainHead | None:
+        return self.heads.get(user_id)
+
+    def find_event(self, user_id: str, event_id: str) -> AuditEntry | None:
+        seq = self.events.get((user_id, event_id))
+        return None if seq is None else self.chains[user_id][seq]
+
+    def append(self, entry: AuditEntry) -> AuditEntry:
+        recorded = self.find_event(entry.user_id, entry.event_id)
+        if recorded is not None:
+            return recorded
+        head = self.heads.get(entry.user_id)
+        if (entry.seq - 1, entry.prev_hash) != ((head.seq, head.hash) if head else (0, GENESIS_HASH)):
+            raise ChainMoved(f"sequence {entry.seq} is taken")
+        self.chains.setdefault(entry.user_id, {})[entry.seq] = entry
+        self.heads[entry.user_id] = ChainHead(seq=entry.seq, hash=entry.hash)
+        self.events[(entry.user_id, entry.event_id)] = entry.seq
+        return entry
+
+    def entries(
+        self, user_id: str, *, after_seq: int = 0, through_seq: int | None = None, limit: int | None = None
+    ) -> list[AuditEntry]:
+        chain = self.chains.get(user_id, {})
+        last = max(chain, default=0) if through_seq is None else through_seq
+        return [chain[seq] for seq in sorted(chain) if after_seq < seq <= last][:limit]

@@ -14,8 +14,10 @@ from tests.unit.manifests import SWAP_ROUTER, placeholder, sample_manifest
 from tests.unit.memory import (
     FakeClock,
     InMemoryAccountsRepository,
+    InMemoryAuditRepository,
     InMemoryManifests,
     InMemoryPriceHistory,
+    InMemoryRiskProfilesRepository,
     InMemoryValueHistory,
     InMemoryVaultsRepository,
     InMemoryWalletsRepository,
@@ -26,6 +28,8 @@ from tradewind.accounts.tokens import AccessTokenIssuer
 from tradewind.api.app import create_app
 from tradewind.api.container import Services
 from tradewind.api.settings import ApiSettings
+from tradewind.audit.models import AuditKind
+from tradewind.audit.service import AuditLog
 from tradewind.chains.registry import ChainRegistry
 from tradewind.deployments.manifest import TokenEntry, VaultDefaults
 from tradewind.deployments.tokens import TokenService
@@ -37,6 +41,7 @@ from tradewind.market.service import MarketService
 from tradewind.portfolio.service import PortfolioService
 from tradewind.prices.models import Price
 from tradewind.prices.service import PriceService
+from tradewind.risk.service import RiskService
 from tradewind.vaults.onchain import VaultStateReader
 from tradewind.vaults.service import VaultService
 from tradewind.wallets.service import WalletService
@@ -151,6 +156,8 @@ def client(probes: list[_Probe]) -> Iterator[TestClient]:
         portfolio=lambda: portfolio,
         market=lambda: market,
         health=HealthService(probes),
+        risk=RiskService(InMemoryRiskProfilesRepository(), deny_list=(), clock=clock),
+        audit=AuditLog(InMemoryAuditRepository(), clock),
     )
     with TestClient(create_app(services=services), raise_server_exceptions=False) as test_client:
         yield test_client
@@ -413,3 +420,119 @@ def test_portfolio_refresh_records_history_and_performance_per_period(client: Te
     assert performance["by_token"]["ETH"]["end_amount"] == "1"
     _assert_problem(client.get("/v1/portfolio/history", params={"period": "2d"}, headers=session), 422)
     _assert_problem(client.get("/v1/portfolio/performance"), 401)
+
+
+def test_the_audit_log_is_paginated_verifiable_and_private_to_its_owner(client: TestClient) -> None:
+    # Given three decisions in Alice's log
+    alice, bob = _session(client), _session(client, "bob@example.com")
+    alice_id = client.get("/v1/me", headers=alice).json()["id"]
+    audit: AuditLog = client.app.state.services.audit  # type: ignore[attr-defined]
+    for n in range(3):
+        audit.append(alice_id, f"e{n}", kind=AuditKind.QUOTE, subject="trade-1", actor="system:quote")
+    # When she pages through it two at a time
+    first = client.get("/v1/audit", params={"limit": 2}, headers=alice).json()
+    second = client.get("/v1/audit", params={"after": first["next"], "limit": 2}, headers=alice).json()
+    # Then every entry comes once, in order, and the chain verifies
+    assert ([e["seq"] for e in first["items"]], first["next"]) == ([1, 2], 2)
+    assert ([e["seq"] for e in second["items"]], second["next"]) == ([3], None)
+    assert client.get("/v1/audit/verify", headers=alice).json() == {
+        "ok": True,
+        "entries_checked": 3,
+        "first_bad_seq": None,
+        "reason": None,
+        "detail": None,
+    }
+    # And Bob sees none of it
+    assert client.get("/v1/audit", headers=bob).json() == {"items": [], "next": None}
+    assert client.get("/v1/audit/verify", headers=bob).json()["entries_checked"] == 0
+    # And the route needs credentials and a sane page size
+    _assert_problem(client.get("/v1/audit"), 401)
+    _assert_problem(client.get("/v1/audit", params={"limit": 0}, headers=alice), 422)
+
+
+def test_a_new_users_risk_profile_is_the_defaults_at_version_zero(client: TestClient) -> None:
+    # Given a user who never set a risk profile
+    session = _session(client)
+    # When they read it
+    response = client.get("/v1/risk/profile", headers=session)
+    # Then they get the cautious defaults, automation off, at version 0
+    assert response.status_code == 200, response.text
+    assert response.headers["ETag"] == '"0"'
+    assert response.json() == {
+        "max_trade_usd": "1000",
+        "max_daily_usd": "5000",
+        "max_price_impact_bps": 100,
+        "max_slippage_bps": 50,
+        "allowed_tokens": [],
+        "automation": {"auto_approve": False, "auto_approve_max_usd": "100", "auto_approve_tokens": []},
+        "version": 0,
+        "updated_at": None,
+    }
+
+
+def test_a_risk_profile_put_is_read_back_and_a_stale_if_match_is_refused(client: TestClient) -> None:
+    # Given a user, and another who must not see their profile
+    alice, bob = _session(client), _session(client, "bob@example.com")
+    profile = {
+        "max_trade_usd": "250.5",
+        "max_daily_usd": 1000,
+        "max_price_impact_bps": 80,
+        "max_slippage_bps": 30,
+        "allowed_tokens": ["usdc", "WETH"],
+        "automation": {"auto_approve": True, "auto_approve_max_usd": "50", "auto_approve_tokens": ["USDC"]},
+    }
+    # When alice replaces her profile from the version she read, then reads it back
+    put = client.put("/v1/risk/profile", json=profile, headers={**alice, "If-Match": '"0"'})
+    got = client.get("/v1/risk/profile", headers=alice)
+    # Then she reads what she wrote at version 1; bob still has the defaults
+    assert put.status_code == 200, put.text
+    assert got.json() == put.json()
+    assert got.headers["ETag"] == put.headers["ETag"] == '"1"'
+    assert (got.json()["max_trade_usd"], got.json()["allowed_tokens"]) == ("250.5", ["USDC", "WETH"])
+    assert got.json()["automation"]["auto_approve"] is True
+    assert client.get("/v1/risk/profile", headers=bob).json()["version"] == 0
+    # And a write from the version she read before is a conflict; a malformed If-Match names the header
+    _assert_problem(client.put("/v1/risk/profile", json=profile, headers={**alice, "If-Match": '"0"'}), 409)
+    malformed = client.put("/v1/risk/profile", json=profile, headers={**alice, "If-Match": "yesterday"})
+    assert _assert_problem(malformed, 422)["errors"][0]["field"] == "If-Match"
+
+
+def test_a_nonsense_risk_profile_is_refused_naming_every_field(client: TestClient) -> None:
+    # Given a profile with a negative limit, slippage above 100 % and automation beyond the trade limit
+    profile = {
+        "max_trade_usd": "-1",
+        "max_slippage_bps": 10_001,
+        "automation": {"auto_approve_max_usd": "-2"},
+    }
+    # When it is put
+    response = client.put("/v1/risk/profile", json=profile, headers=_session(client))
+    # Then it is a 422 naming each offending field
+    fields = {error["field"] for error in _assert_problem(response, 422)["errors"]}
+    assert fields == {"max_trade_usd", "max_slippage_bps", "automation.auto_approve_max_usd"}
+    inconsistent = client.put(
+        "/v1/risk/profile",
+        json={"max_trade_usd": 100, "automation": {"auto_approve_max_usd": 500}},
+        headers=_session(client, "carol@example.com"),
+    )
+    assert _assert_problem(inconsistent, 422)["errors"][0]["field"] == "automation.auto_approve_max_usd"
+
+
+def test_the_risk_profile_needs_read_to_see_and_write_to_change(client: TestClient) -> None:
+    # Given API keys with read only, and with read and trade but not write
+    session = _session(client)
+    keys = {
+        scopes: client.post(
+            "/v1/api-keys", json={"name": "-".join(scopes), "scopes": list(scopes)}, headers=session
+        ).json()["secret"]
+        for scopes in (("read",), ("read", "trade"), ("write",))
+    }
+    # When each reads and changes the profile
+    # Then reading needs read, and changing needs write: a trading key cannot widen its own limits
+    _assert_problem(client.get("/v1/risk/profile"), 401)
+    _assert_problem(client.put("/v1/risk/profile", json={}), 401)
+    assert client.get("/v1/risk/profile", headers={"X-API-Key": keys[("read",)]}).status_code == 200
+    _assert_problem(client.get("/v1/risk/profile", headers={"X-API-Key": keys[("write",)]}), 403)
+    for scopes in (("read",), ("read", "trade")):
+        _assert_problem(client.put("/v1/risk/profile", json={}, headers={"X-API-Key": keys[scopes]}), 403)
+    written = client.put("/v1/risk/profile", json={}, headers={"X-API-Key": keys[("write",)]})
+    assert (written.status_code, written.json()["version"]) == (200, 1)

@@ -9,12 +9,14 @@ from tradewind.api.middleware import RequestContextMiddleware
 from tradewind.api.problems import register_problem_handlers
 from tradewind.api.routes import (
     api_keys,
+    audit,
     auth,
     chains,
     health,
     market,
     me,
     portfolio,
+    risk,
     tokens,
     vaults,
     wallets,
@@ -32,6 +34,7 @@ def create_app(settings: ApiSettings | None = None, services: Services | None = 
     app.state.services = services or build_services(settings or ApiSettings.from_environment())
     app.add_middleware(RequestContextMiddleware)
     register_problem_handlers(app)
-    for module in (health, auth, me, api_keys, chains, tokens, wallets, vaults, market, portfolio):
+    for module in (health, auth, me, api_keys, chains, tokens, wallets, vaults, market, portfolio, risk):
         app.include_router(module.router)
+    app.include_router(audit.router)
     return app

@@ -12,6 +12,8 @@ from tradewind.accounts.dynamodb import DynamoAccountsRepository
 from tradewind.accounts.service import AccountService, LoginThrottle
 from tradewind.accounts.tokens import AccessTokenIssuer
 from tradewind.api.settings import ApiSettings
+from tradewind.audit.dynamodb import DynamoAuditRepository
+from tradewind.audit.service import AuditLog
 from tradewind.aws.secrets import SecretValue
 from tradewind.chains.registry import ChainRegistry
 from tradewind.clock import utc_now
@@ -25,6 +27,8 @@ from tradewind.portfolio.service import PortfolioService
 from tradewind.prices.factory import build_price_service
 from tradewind.prices.history import DynamoPriceHistory
 from tradewind.prices.service import PriceService
+from tradewind.risk.dynamodb import DynamoRiskProfilesRepository
+from tradewind.risk.service import RiskService
 from tradewind.storage.accounts_table import bind_accounts_table
 from tradewind.vaults.dispatch import LambdaDispatcher
 from tradewind.vaults.dynamodb import DynamoVaultsRepository
@@ -48,6 +52,8 @@ class Services:
     portfolio: Callable[[], PortfolioService]
     market: Callable[[], MarketService]
     health: HealthService
+    risk: RiskService
+    audit: AuditLog
 
 
 def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_now) -> Services:
@@ -108,4 +114,6 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
         ),
         market=cache(lambda: MarketService(prices(), DynamoPriceHistory(), clock)),
         health=HealthService(probes),
+        risk=RiskService(DynamoRiskProfilesRepository(), settings.risk_deny_list, clock),
+        audit=AuditLog(DynamoAuditRepository(), clock),
     )

@@ -13,6 +13,7 @@ from tradewind.config import (
 )
 from tradewind.portfolio.settings import PortfolioSettings
 from tradewind.prices.settings import PriceSettings
+from tradewind.risk.settings import RiskSettings
 
 
 class ApiSettings(
@@ -25,5 +26,6 @@ class ApiSettings(
     ChainExecutorSettings,
     PriceSettings,
     PortfolioSettings,
+    RiskSettings,
 ):
     """Everything the API function needs."""

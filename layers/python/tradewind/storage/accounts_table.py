@@ -8,6 +8,10 @@ Item keys (pk / sk):
 - ``USER#<id>`` / ``APIKEY#<key id>``              a user's API key (listed per user)
 - ``APIKEY#<key id>`` / ``APIKEY``                 the same key, looked up when it authenticates
 - ``USER#<id>`` / ``WALLET#<wallet id>``           a watched wallet (id derived from chain+address)
+- ``USER#<id>`` / ``RISKPROFILE``                  the user's risk profile (limits, automation; versioned)
+- ``AUDIT#<user>`` / ``SEQ#<seq>``                 one audit entry (seq padded to 12 digits; never changed)
+- ``AUDIT#<user>`` / ``HEAD``                      the audit chain's latest seq and hash (appends check it)
+- ``AUDIT#<user>`` / ``EVENT#<event id>``          claims an event id for one audit entry (idempotent appends)
 - ``LOGINFAIL#<email>`` / ``WINDOW#<start>``       failed logins in one throttle window (TTL)
 - ``HOLDINGS#<chain>`` / ``OWNER#<address>``       an address's last fresh holdings on a chain (TTL)
 - ``DISCOVERY#<chain>`` / ``OWNER#<address>``      tokens found in its Transfer logs, and the cursor (TTL)
