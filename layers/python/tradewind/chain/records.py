@@ -26,6 +26,9 @@ class TransactionRecord(BaseModel):
     tx: dict[str, Any] = Field(description="the unsigned transaction of the latest version")
     raw_hex: str
     tx_hashes: tuple[str, ...] = Field(min_length=1, description="oldest first; replacements append")
+    signed_at: float = Field(
+        default=0.0, ge=0, description="Unix time the latest version was signed; 0 when unknown (old records)"
+    )
 
     @property
     def tx_hash(self) -> str:
@@ -38,6 +41,7 @@ class _TransactionItem(ChainTableItem):
     tx_json = UnicodeAttribute()
     raw_hex = UnicodeAttribute()
     tx_hashes = ListAttribute(of=UnicodeAttribute)
+    signed_at = NumberAttribute(null=True)
 
     def to_domain(self, logical_id: str) -> TransactionRecord:
         return TransactionRecord(
@@ -46,6 +50,7 @@ class _TransactionItem(ChainTableItem):
             tx=json.loads(self.tx_json),
             raw_hex=self.raw_hex,
             tx_hashes=tuple(self.tx_hashes),
+            signed_at=float(self.signed_at or 0),
         )
 
 
@@ -76,12 +81,19 @@ class TransactionStore:
             tx_json=json.dumps(record.tx),
             raw_hex=record.raw_hex,
             tx_hashes=list(record.tx_hashes),
+            signed_at=record.signed_at,
         )
         with translate_errors():
             item.save(condition=_TransactionItem.pk.does_not_exist())
 
     def replace(
-        self, record: TransactionRecord, tx: dict[str, Any], raw_hex: str, tx_hash: str
+        self,
+        record: TransactionRecord,
+        tx: dict[str, Any],
+        raw_hex: str,
+        tx_hash: str,
+        *,
+        signed_at: float = 0.0,
     ) -> TransactionRecord:
         """Record a replacement; ConditionFailed when another attempt replaced the version first."""
         item = _TransactionItem(self._pk(record.logical_id), "TX")
@@ -91,11 +103,17 @@ class TransactionStore:
                     _TransactionItem.tx_json.set(json.dumps(tx)),
                     _TransactionItem.raw_hex.set(raw_hex),
                     _TransactionItem.tx_hashes.set(_TransactionItem.tx_hashes.append([tx_hash])),
+                    _TransactionItem.signed_at.set(signed_at),
                 ],
                 condition=_TransactionItem.raw_hex == record.raw_hex,
             )
         return record.model_copy(
-            update={"tx": tx, "raw_hex": raw_hex, "tx_hashes": (*record.tx_hashes, tx_hash)}
+            update={
+                "tx": tx,
+                "raw_hex": raw_hex,
+                "tx_hashes": (*record.tx_hashes, tx_hash),
+                "signed_at": signed_at,
+            }
         )
 
     def delete(self, record: TransactionRecord) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import json
+
+from pydantic import Field, HttpUrl, field_validator
 
 from tradewind.config import EnvironmentSettings
 
@@ -24,6 +26,28 @@ class RpcPoolSettings(EnvironmentSettings):
     rpc_lag_check_s: float = Field(default=30.0, ge=0, description="how often endpoint heights are compared")
 
 
+class ProtectedRpcSettings(EnvironmentSettings):
+    """Per chain key, a private/protected RPC URL (MEV protection) that takes every broadcast.
+
+    A chain listed here never broadcasts to its public pool: falling back there would hand the
+    transaction to the public mempool the URL exists to avoid. Reads still use the pool.
+    """
+
+    protected_rpc_urls: dict[str, HttpUrl] = Field(
+        default_factory=dict, description='JSON in the environment: {"chain-key": "url"}'
+    )
+
+    @field_validator("protected_rpc_urls", mode="before")
+    @classmethod
+    def _parse_json(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"not valid JSON: {e}") from e
+        return value
+
+
 class FeeSettings(EnvironmentSettings):
     """EIP-1559 fee estimation from ``eth_feeHistory``."""
 
@@ -36,12 +60,16 @@ class FeeSettings(EnvironmentSettings):
 class SenderSettings(EnvironmentSettings):
     """How long to wait for a transaction, and when to replace it."""
 
-    stuck_after_s: float = Field(default=60.0, gt=0, description="replace a transaction unmined this long")
+    stuck_after_s: float = Field(
+        default=60.0, gt=0, description="replace a transaction unmined this long after it was signed"
+    )
     max_replacements: int = Field(default=3, ge=0)
     poll_interval_s: float = Field(default=1.0, gt=0)
     confirmation_timeout_s: float = Field(default=600.0, gt=0)
     nonce_reserve_attempts: int = Field(default=20, gt=0)
 
 
-class ChainSenderSettings(ChainTableSettings, RpcPoolSettings, FeeSettings, SenderSettings):
+class ChainSenderSettings(
+    ChainTableSettings, RpcPoolSettings, ProtectedRpcSettings, FeeSettings, SenderSettings
+):
     """Everything a function that sends transactions needs from the chain package."""
