@@ -1,8 +1,8 @@
 """Creators for the resource types moto's CloudFormation skips, each making its resource via the service API.
 
 moto gap (5.2.5): CloudFormation skips ``AWS::SecretsManager::Secret``, ``AWS::ApiGateway::Stage``,
-``AWS::ApiGateway::Account``, ``AWS::SQS::QueuePolicy`` and ``AWS::CloudWatch::Alarm`` with only a
-warning and still reports CREATE_COMPLETE.
+``AWS::ApiGateway::Account``, ``AWS::SQS::QueuePolicy``, ``AWS::SNS::TopicPolicy`` and
+``AWS::CloudWatch::Alarm`` with only a warning and still reports CREATE_COMPLETE.
 """
 
 from __future__ import annotations
@@ -147,6 +147,19 @@ def create_queue_policy(
     )
 
 
+def create_topic_policy(
+    clients: ClientFactory, logical_id: str, properties: dict[str, Any]
+) -> CreatedResource:
+    """The policy set on each topic named (``Topics`` holds topic ARNs)."""
+    sns = clients("sns")
+    policy = json.dumps(properties["PolicyDocument"])
+    for topic_arn in properties["Topics"]:
+        sns.set_topic_attributes(TopicArn=topic_arn, AttributeName="Policy", AttributeValue=policy)
+    return CreatedResource(
+        logical_id=logical_id, resource_type="AWS::SNS::TopicPolicy", physical_id=f"{logical_id}-policy"
+    )
+
+
 _ALARM_PROPERTIES = (
     "AlarmName",
     "AlarmDescription",
@@ -195,5 +208,6 @@ CREATORS: dict[str, Creator] = {
     # Account-wide, not per stack; moto stores the role (update_account), there is nothing to emulate.
     "AWS::ApiGateway::Account": Creator(create_account),
     "AWS::SQS::QueuePolicy": Creator(create_queue_policy),
+    "AWS::SNS::TopicPolicy": Creator(create_topic_policy),
     "AWS::CloudWatch::Alarm": Creator(create_alarm, ref_property="AlarmName"),
 }

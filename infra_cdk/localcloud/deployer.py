@@ -225,7 +225,8 @@ class Deployer:
         sfn = self._aws.client("stepfunctions")
         for logical_id, resource in template.get("Resources", {}).items():
             if resource["Type"] == "AWS::StepFunctions::StateMachine":
-                sfn.create_state_machine(**moto_stack.state_machine_definition(stack, logical_id))
+                properties = resource.get("Properties", {})
+                sfn.create_state_machine(**moto_stack.state_machine_definition(stack, logical_id, properties))
 
     def _describe(self, stack_name: str, stack_id: str, created: dict[str, str]) -> Deployment:
         cloudformation = self._aws.client("cloudformation")

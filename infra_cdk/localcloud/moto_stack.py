@@ -96,12 +96,20 @@ def repair_kms_keys(stack: Stack) -> None:
             key.policy = json.dumps(key.policy)
 
 
-def state_machine_definition(stack: Stack, logical_id: str) -> dict[str, str]:
-    """Name, definition, role and type of a state machine moto's CloudFormation made."""
+def state_machine_definition(stack: Stack, logical_id: str, properties: dict[str, Any]) -> dict[str, str]:
+    """Name, definition, role and type of a state machine moto's CloudFormation made.
+
+    moto gap (5.2.5): CloudFormation stores ``DefinitionString`` as given and ignores
+    ``DefinitionSubstitutions``, so ``${Name}`` placeholders would reach the interpreter. They are
+    applied here, each value evaluated against the stack, as CloudFormation does.
+    """
     machine: Any = stack.resource_map[logical_id]
+    definition = str(machine.definition)
+    for name, value in resolve(stack, properties.get("DefinitionSubstitutions", {})).items():
+        definition = definition.replace("${" + name + "}", str(value))
     return {
         "name": machine.name,
-        "definition": machine.definition,
+        "definition": definition,
         "roleArn": machine.roleArn,
         "type": machine.type,
     }

@@ -44,6 +44,10 @@ ENV_CHAIN_TABLE: Final = "TRADEWIND_CHAIN_TABLE"
 ENV_CHAIN_EXECUTOR_FUNCTION: Final = "TRADEWIND_CHAIN_EXECUTOR_FUNCTION"
 ENV_CONFIRMATION_TIMEOUT_S: Final = "TRADEWIND_CONFIRMATION_TIMEOUT_S"
 ENV_SYNC_QUEUE_URL: Final = "TRADEWIND_SYNC_QUEUE_URL"
+ENV_TRADE_STATE_MACHINE_ARN: Final = "TRADEWIND_TRADE_STATE_MACHINE_ARN"
+ENV_CONFIRM_POLL_S: Final = "TRADEWIND_CONFIRM_POLL_S"
+ENV_EVENT_BUS_NAME: Final = "TRADEWIND_EVENT_BUS_NAME"
+ENV_TRADE_TOPIC_ARN: Final = "TRADEWIND_TRADE_TOPIC_ARN"
 
 # Construct ids
 DATA_ID: Final = "Data"
@@ -75,6 +79,17 @@ SYNC_BATCH_SIZE: Final = 10
 SYNC_BATCHING_WINDOW_S: Final = 5
 # A message that failed this often goes to the dead-letter queue (a chain down for three tries).
 SYNC_MAX_RECEIVE_COUNT: Final = 3
+TRADE_FLOW_ID: Final = "TradeFlow"
+TRADE_FLOW_SERVICE_NAME: Final = "tradewind-trade-flow"
+STATEMACHINES_DIR: Final = REPO_ROOT / "statemachines"
+TRADE_STATE_MACHINE_FILE: Final = "trade.asl.json"
+# Analyze quotes every route and Risk simulates the vault call: a few RPC batches each.
+TRADE_FLOW_TIMEOUT_S: Final = 30
+# The flow's own ceiling: approval waits at most an hour (the API's default), confirmation minutes.
+TRADE_EXECUTION_TIMEOUT: Final = 2 * 3600
+# Seconds between confirmation checks: anvil mines each transaction at once, real chains in blocks.
+CONFIRM_POLL_S: Final = {LOCAL_STAGE: 1}
+DEFAULT_CONFIRM_POLL_S: Final = 4
 API_FUNCTION_ID: Final = "ApiFunction"
 REST_API_ID: Final = "RestApi"
 
@@ -111,6 +126,10 @@ OUTPUT_SYNC_DEAD_LETTER_QUEUE_URL: Final = "SyncDeadLetterQueueUrl"
 OUTPUT_SYNC_PLANNER_FUNCTION_NAME: Final = "SyncPlannerFunctionName"
 OUTPUT_PORTFOLIO_SYNC_FUNCTION_NAME: Final = "PortfolioSyncFunctionName"
 OUTPUT_PRICE_RECORDER_FUNCTION_NAME: Final = "PriceRecorderFunctionName"
+OUTPUT_TRADE_STATE_MACHINE_ARN: Final = "TradeStateMachineArn"
+OUTPUT_TRADE_FLOW_FUNCTION_NAME: Final = "TradeFlowFunctionName"
+OUTPUT_EVENT_BUS_NAME: Final = "EventBusName"
+OUTPUT_TRADE_TOPIC_ARN: Final = "TradeTopicArn"
 
 
 def stack_name(stage: str) -> str:
@@ -126,6 +145,11 @@ def jwt_secret_name(stage: str) -> str:
 def signer_key_alias(stage: str) -> str:
     """The KMS alias of the service's signing key of a stage."""
     return f"alias/tradewind-{stage}-signer"
+
+
+def event_bus_name(stage: str) -> str:
+    """The event bus trade outcomes (and later alerts) are published on."""
+    return f"tradewind-{stage}"
 
 
 def deployments_parameter_path(stage: str) -> str:

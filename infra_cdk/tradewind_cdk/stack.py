@@ -18,6 +18,7 @@ from tradewind_cdk.constants import (
     OUTPUT_CHAIN_EXECUTOR_FUNCTION_NAME,
     OUTPUT_CHAIN_TABLE_NAME,
     OUTPUT_DEPLOYMENTS_PATH,
+    OUTPUT_EVENT_BUS_NAME,
     OUTPUT_IDEMPOTENCY_TABLE_NAME,
     OUTPUT_JWT_SECRET_NAME,
     OUTPUT_PORTFOLIO_SYNC_FUNCTION_NAME,
@@ -27,10 +28,14 @@ from tradewind_cdk.constants import (
     OUTPUT_SYNC_DEAD_LETTER_QUEUE_URL,
     OUTPUT_SYNC_PLANNER_FUNCTION_NAME,
     OUTPUT_SYNC_QUEUE_URL,
+    OUTPUT_TRADE_FLOW_FUNCTION_NAME,
+    OUTPUT_TRADE_STATE_MACHINE_ARN,
+    OUTPUT_TRADE_TOPIC_ARN,
     PORTFOLIO_SYNC_ID,
     PRICE_RECORDER_ID,
     SECRETS_ID,
     SIGNER_ID,
+    TRADE_FLOW_ID,
     deployments_parameter_path,
 )
 from tradewind_cdk.constructs.api import Api
@@ -41,6 +46,7 @@ from tradewind_cdk.constructs.portfolio_sync import PortfolioSync
 from tradewind_cdk.constructs.price_recorder import PriceRecorder
 from tradewind_cdk.constructs.secrets import Secrets
 from tradewind_cdk.constructs.signer import Signer
+from tradewind_cdk.constructs.trade_flow import TradeFlow
 from tradewind_cdk.stage import StageSettings
 
 
@@ -65,6 +71,15 @@ class TradewindStack(Stack):
             chain_table=self.data.chain_table,
             signer=self.signer,
         )
+        self.trade_flow = TradeFlow(
+            self,
+            TRADE_FLOW_ID,
+            settings=settings,
+            layers=self.layers.all,
+            accounts_table=self.data.accounts_table,
+            chain_executor=self.chain_executor,
+            signer=self.signer,
+        )
         self.api = Api(
             self,
             API_ID,
@@ -75,6 +90,7 @@ class TradewindStack(Stack):
             jwt_secret_name=self.secrets.jwt_secret_name,
             signer=self.signer,
             chain_executor=self.chain_executor,
+            trade_flow=self.trade_flow,
         )
         self.portfolio_sync = PortfolioSync(
             self,
@@ -109,6 +125,10 @@ class TradewindStack(Stack):
             OUTPUT_SYNC_PLANNER_FUNCTION_NAME: self.portfolio_sync.planner.function.function_name,
             OUTPUT_PORTFOLIO_SYNC_FUNCTION_NAME: self.portfolio_sync.worker.function.function_name,
             OUTPUT_PRICE_RECORDER_FUNCTION_NAME: self.price_recorder.handler.function.function_name,
+            OUTPUT_TRADE_STATE_MACHINE_ARN: self.trade_flow.state_machine.state_machine_arn,
+            OUTPUT_TRADE_FLOW_FUNCTION_NAME: self.trade_flow.handler.function.function_name,
+            OUTPUT_EVENT_BUS_NAME: self.trade_flow.event_bus.event_bus_name,
+            OUTPUT_TRADE_TOPIC_ARN: self.trade_flow.topic.topic_arn,
         }
         for output_id, value in outputs.items():
             CfnOutput(self, output_id, value=value)

@@ -76,6 +76,8 @@ def test_api_function_environment_is_exactly_what_the_settings_expect(
         "TRADEWIND_ACTIVE_CHAINS": chains,
         "TRADEWIND_DEPLOYMENTS_PARAMETER_PATH": f"/tradewind/{stage}/deployments",
         "TRADEWIND_CHAIN_EXECUTOR_FUNCTION": {"Ref": output_ref(template, "ChainExecutorFunctionName")},
+        "TRADEWIND_TRADE_STATE_MACHINE_ARN": {"Ref": output_ref(template, "TradeStateMachineArn")},
+        "TRADEWIND_CONFIRM_POLL_S": "1" if stage == "local" else "4",
         "POWERTOOLS_SERVICE_NAME": "tradewind-api",
         "POWERTOOLS_METRICS_NAMESPACE": "Tradewind",
         "POWERTOOLS_LOG_LEVEL": log_level,
@@ -108,10 +110,11 @@ def test_function_and_access_logs_have_a_retention(
     log_group_id = _api_function(template)["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
     log_groups = template.find_resources("AWS::Logs::LogGroup")
 
-    # Then it, every other function's and the API's access log group keep logs for the stage's retention
+    # Then it, every other function's, the API's access logs and the trade flow's execution logs
+    # keep logs for the stage's retention
     assert log_groups[log_group_id]["Properties"] == {"RetentionInDays": retention_days}
     functions = template.find_resources("AWS::Lambda::Function")
-    assert len(log_groups) == len(functions) + 1
+    assert len(log_groups) == len(functions) + 2
     assert all(group["Properties"] == {"RetentionInDays": retention_days} for group in log_groups.values())
     assert all(group["Properties"]["RetentionInDays"] == retention_days for group in log_groups.values())
 
@@ -224,6 +227,10 @@ def test_api_gateway_has_a_cloudwatch_role(local_template: Template) -> None:
         "SyncPlannerFunctionName",
         "PortfolioSyncFunctionName",
         "PriceRecorderFunctionName",
+        "TradeStateMachineArn",
+        "TradeFlowFunctionName",
+        "EventBusName",
+        "TradeTopicArn",
     ],
 )
 def test_outputs_have_stable_ids(local_template: Template, output_id: str) -> None:
@@ -234,5 +241,5 @@ def test_outputs_have_stable_ids(local_template: Template, output_id: str) -> No
 
 def test_stack_has_no_other_outputs(local_template: Template) -> None:
     # Given the local template
-    # Then there are exactly the fifteen documented outputs
-    assert len(local_template.find_outputs("*")) == 15
+    # Then there are exactly the nineteen documented outputs
+    assert len(local_template.find_outputs("*")) == 19

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tradewind.accounts.models import ApiKey, ApiKeyRecord, RefreshTokenRecord, SessionFamily, UserRecord
 from tradewind.audit.models import GENESIS_HASH, AuditEntry, ChainHead
@@ -15,6 +16,7 @@ from tradewind.market.periods import Period
 from tradewind.portfolio.history import HolderValue
 from tradewind.prices.models import Price
 from tradewind.risk.models import RiskProfile, StoredRiskProfile
+from tradewind.trading.models import TimelineEntry, Trade, TradeStatus, sources_of
 from tradewind.vaults.models import DeployVaultCommand, Vault
 from tradewind.wallets.models import Wallet
 
@@ -247,3 +249,88 @@ class InMemoryAuditRepository:
         chain = self.chains.get(user_id, {})
         last = max(chain, default=0) if through_seq is None else through_seq
         return [chain[seq] for seq in sorted(chain) if after_seq < seq <= last][:limit]
+
+
+class InMemoryTradesRepository:
+    """TradesRepository over dicts, with the same key, fingerprint and transition rules."""
+
+    def __init__(self) -> None:
+        self.trades: dict[tuple[str, str], Trade] = {}
+        self.keys: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def create(self, trade: Trade, idempotency_key: str, now: datetime) -> tuple[Trade, bool]:
+        claimed = self.keys.get((trade.user_id, idempotency_key))
+        if claimed is not None:
+            trade_id, fingerprint = claimed
+            if fingerprint != trade.request.fingerprint():
+                raise Conflict("this Idempotency-Key was used for a different trade request")
+            return self.trades[(trade.user_id, trade_id)], False
+        self.keys[(trade.user_id, idempotency_key)] = (trade.id, trade.request.fingerprint())
+        self.trades[(trade.user_id, trade.id)] = trade
+        return trade, True
+
+    def get(self, user_id: str, trade_id: str) -> Trade | None:
+        return self.trades.get((user_id, trade_id))
+
+    def list(self, user_id: str, limit: int, before: str | None = None) -> list[Trade]:
+        mine = sorted(
+            (t for (u, _), t in self.trades.items() if u == user_id), key=lambda t: t.id, reverse=True
+        )
+        return [t for t in mine if before is None or t.id < before][:limit]
+
+    def annotate(
+        self, user_id: str, trade_id: str, while_in: frozenset[TradeStatus], **updates: Any
+    ) -> Trade:
+        trade = self._trade(user_id, trade_id)
+        if trade.status not in while_in:
+            raise Conflict(f"the trade is {trade.status.value}")
+        return self._save(trade.model_copy(update=updates))
+
+    def transition(
+        self,
+        user_id: str,
+        trade_id: str,
+        to: TradeStatus,
+        at: datetime,
+        detail: str | None = None,
+        **updates: Any,
+    ) -> Trade:
+        trade = self._trade(user_id, trade_id)
+        if trade.status is to:
+            return trade
+        if trade.status not in sources_of(to):
+            raise Conflict(f"the trade is {trade.status.value}; it cannot become {to.value}")
+        entry = TimelineEntry(status=to, at=at, detail=detail)
+        return self._save(
+            trade.model_copy(
+                update={**updates, "status": to, "updated_at": at, "timeline": (*trade.timeline, entry)}
+            )
+        )
+
+    def _trade(self, user_id: str, trade_id: str) -> Trade:
+        trade = self.trades.get((user_id, trade_id))
+        if trade is None:
+            raise NotFound("no such trade")
+        return trade
+
+    def _save(self, trade: Trade) -> Trade:
+        self.trades[(trade.user_id, trade.id)] = trade
+        return trade
+
+
+class RecordingFlow:
+    """FlowControl that records what the service asked of Step Functions."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, dict[str, Any]]] = []
+        self.approved: list[tuple[str, dict[str, Any]]] = []
+        self.ended: list[tuple[str, str]] = []
+
+    def start(self, trade_id: str, execution_input: dict[str, Any]) -> None:
+        self.started.append((trade_id, execution_input))
+
+    def approve(self, task_token: str, output: dict[str, Any]) -> None:
+        self.approved.append((task_token, output))
+
+    def end(self, task_token: str, error: str, cause: str) -> None:
+        self.ended.append((task_token, error))

@@ -18,10 +18,12 @@ from tests.unit.memory import (
     InMemoryManifests,
     InMemoryPriceHistory,
     InMemoryRiskProfilesRepository,
+    InMemoryTradesRepository,
     InMemoryValueHistory,
     InMemoryVaultsRepository,
     InMemoryWalletsRepository,
     RecordingDispatcher,
+    RecordingFlow,
 )
 from tradewind.accounts.service import AccountService, LoginThrottle
 from tradewind.accounts.tokens import AccessTokenIssuer
@@ -42,6 +44,7 @@ from tradewind.portfolio.service import PortfolioService
 from tradewind.prices.models import Price
 from tradewind.prices.service import PriceService
 from tradewind.risk.service import RiskService
+from tradewind.trading.service import TradeService
 from tradewind.vaults.onchain import VaultStateReader
 from tradewind.vaults.service import VaultService
 from tradewind.wallets.service import WalletService
@@ -113,6 +116,7 @@ def client(probes: list[_Probe]) -> Iterator[TestClient]:
         signer_key_id="unused",
         deployments_parameter_path="/tradewind/test/deployments",
         chain_executor_function="unused",
+        trade_state_machine_arn="unused",
     )
     chains = ChainRegistry.select(["local-l1", "local-l2"])
     manifests = InMemoryManifests({"local-l1": L1_MANIFEST})
@@ -138,6 +142,7 @@ def client(probes: list[_Probe]) -> Iterator[TestClient]:
         max_age_s=0,
     )
     market = MarketService(prices, InMemoryPriceHistory(), clock)
+    audit = AuditLog(InMemoryAuditRepository(), clock)
     services = Services(
         settings=settings,
         chains=chains,
@@ -157,7 +162,17 @@ def client(probes: list[_Probe]) -> Iterator[TestClient]:
         market=lambda: market,
         health=HealthService(probes),
         risk=RiskService(InMemoryRiskProfilesRepository(), deny_list=(), clock=clock),
-        audit=AuditLog(InMemoryAuditRepository(), clock),
+        audit=audit,
+        trades=TradeService(
+            InMemoryTradesRepository(),
+            vaults,
+            TokenService(chains, manifests),
+            RecordingFlow(),
+            audit=audit,
+            clock=clock,
+            approval_timeout_s=60,
+            confirm_poll_s=1,
+        ),
     )
     with TestClient(create_app(services=services), raise_server_exceptions=False) as test_client:
         yield test_client

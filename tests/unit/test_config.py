@@ -13,6 +13,7 @@ REQUIRED = {
     "TRADEWIND_SIGNER_KEY_ID": "key-1",
     "TRADEWIND_DEPLOYMENTS_PARAMETER_PATH": "/tradewind/local/deployments",
     "TRADEWIND_CHAIN_EXECUTOR_FUNCTION": "chain-executor",
+    "TRADEWIND_TRADE_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:trades",
 }
 
 

@@ -20,15 +20,20 @@ from tradewind_cdk.constants import (
     API_THROTTLE_BURST_LIMIT,
     API_THROTTLE_RATE_LIMIT,
     API_TIMEOUT_S,
+    CONFIRM_POLL_S,
+    DEFAULT_CONFIRM_POLL_S,
     ENV_CHAIN_EXECUTOR_FUNCTION,
+    ENV_CONFIRM_POLL_S,
     ENV_JWT_SECRET_ID,
     ENV_SIGNER_KEY_ID,
+    ENV_TRADE_STATE_MACHINE_ARN,
     FUNCTIONS_DIR,
     REST_API_ID,
 )
 from tradewind_cdk.constructs.chain_executor import ChainExecutor
 from tradewind_cdk.constructs.function import TradewindFunction
 from tradewind_cdk.constructs.signer import Signer
+from tradewind_cdk.constructs.trade_flow import TradeFlow
 from tradewind_cdk.environment import chain_data_environment
 from tradewind_cdk.grants import grant_deployments_read
 from tradewind_cdk.stage import StageSettings
@@ -54,6 +59,7 @@ class Api(Construct):
         jwt_secret_name: str,
         signer: Signer,
         chain_executor: ChainExecutor,
+        trade_flow: TradeFlow,
     ) -> None:
         super().__init__(scope, construct_id)
         self.handler = TradewindFunction(
@@ -72,6 +78,8 @@ class Api(Construct):
                 ENV_JWT_SECRET_ID: jwt_secret_name,
                 ENV_SIGNER_KEY_ID: signer.key.key_id,
                 ENV_CHAIN_EXECUTOR_FUNCTION: chain_executor.handler.function.function_name,
+                ENV_TRADE_STATE_MACHINE_ARN: trade_flow.state_machine.state_machine_arn,
+                ENV_CONFIRM_POLL_S: str(CONFIRM_POLL_S.get(settings.name, DEFAULT_CONFIRM_POLL_S)),
             },
         )
         accounts_table.grant_read_write_data(self.handler.role)
@@ -79,6 +87,7 @@ class Api(Construct):
         signer.grant_public_key_read(self.handler.role)
         grant_deployments_read(self.handler.role, settings.name)
         chain_executor.grant_invoke(self.handler.role)
+        trade_flow.grant_start_and_answer(self.handler.role)
 
         self.access_log_group = logs.LogGroup(
             self,

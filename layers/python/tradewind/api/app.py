@@ -18,6 +18,7 @@ from tradewind.api.routes import (
     portfolio,
     risk,
     tokens,
+    trades,
     vaults,
     wallets,
 )
@@ -34,7 +35,21 @@ def create_app(settings: ApiSettings | None = None, services: Services | None = 
     app.state.services = services or build_services(settings or ApiSettings.from_environment())
     app.add_middleware(RequestContextMiddleware)
     register_problem_handlers(app)
-    for module in (health, auth, me, api_keys, chains, tokens, wallets, vaults, market, portfolio, risk):
+    routes = (
+        health,
+        auth,
+        me,
+        api_keys,
+        chains,
+        tokens,
+        wallets,
+        vaults,
+        market,
+        portfolio,
+        risk,
+        trades,
+        audit,
+    )
+    for module in routes:
         app.include_router(module.router)
-    app.include_router(audit.router)
     return app

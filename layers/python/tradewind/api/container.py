@@ -30,6 +30,9 @@ from tradewind.prices.service import PriceService
 from tradewind.risk.dynamodb import DynamoRiskProfilesRepository
 from tradewind.risk.service import RiskService
 from tradewind.storage.accounts_table import bind_accounts_table
+from tradewind.trading.dynamodb import DynamoTradesRepository
+from tradewind.trading.service import TradeService
+from tradewind.trading.stepfunctions import StepFunctionsTradeFlow
 from tradewind.vaults.dispatch import LambdaDispatcher
 from tradewind.vaults.dynamodb import DynamoVaultsRepository
 from tradewind.vaults.onchain import VaultStateReader
@@ -54,6 +57,7 @@ class Services:
     health: HealthService
     risk: RiskService
     audit: AuditLog
+    trades: TradeService
 
 
 def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_now) -> Services:
@@ -81,6 +85,8 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
         *(ChainProbe(chain, settings.rpc_timeout_s) for chain in chains),
     ]
     wallets = WalletService(DynamoWalletsRepository(), chains, clock)
+    tokens = TokenService(chains, manifests)
+    audit = AuditLog(DynamoAuditRepository(), clock)
     # Built on the first price request: its TWAP source brings web3, which cold starts must not pay.
     prices = cache(lambda: build_price_service(settings, chains, manifests, settings.rpc_timeout_s))
     return Services(
@@ -88,7 +94,7 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
         chains=chains,
         accounts=accounts,
         wallets=wallets,
-        tokens=TokenService(chains, manifests),
+        tokens=tokens,
         vaults=VaultService(
             DynamoVaultsRepository(),
             chains=chains,
@@ -115,5 +121,15 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
         market=cache(lambda: MarketService(prices(), DynamoPriceHistory(), clock)),
         health=HealthService(probes),
         risk=RiskService(DynamoRiskProfilesRepository(), settings.risk_deny_list, clock),
-        audit=AuditLog(DynamoAuditRepository(), clock),
+        audit=audit,
+        trades=TradeService(
+            DynamoTradesRepository(),
+            DynamoVaultsRepository(),
+            tokens,
+            StepFunctionsTradeFlow(settings.trade_state_machine_arn),
+            audit=audit,
+            clock=clock,
+            approval_timeout_s=settings.approval_timeout_s,
+            confirm_poll_s=settings.confirm_poll_s,
+        ),
     )

@@ -14,6 +14,7 @@ from tradewind.config import (
 from tradewind.portfolio.settings import PortfolioSettings
 from tradewind.prices.settings import PriceSettings
 from tradewind.risk.settings import RiskSettings
+from tradewind.trading.settings import TradingSettings
 
 
 class ApiSettings(
@@ -27,5 +28,6 @@ class ApiSettings(
     PriceSettings,
     PortfolioSettings,
     RiskSettings,
+    TradingSettings,
 ):
     """Everything the API function needs."""

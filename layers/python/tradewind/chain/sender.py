@@ -259,7 +259,9 @@ class TransactionSender:
         base: dict[str, Any] = {"value": request.value, "data": request.data}
         if request.to is not None:
             base["to"] = to_checksum_address(request.to)
-        gas = request.gas or self._client.estimate_gas(_call_params(self._signer.address, base))
+        gas = request.gas or with_margin(
+            self._client.estimate_gas(_call_params(self._signer.address, base)), self._settings.gas_margin_bps
+        )
         nonce = self._nonces.reserve()
         tx = {
             **base,
@@ -408,6 +410,11 @@ class TransactionSender:
             return latest if latest is not None else record
         self._broadcast(replaced)
         return replaced
+
+
+def with_margin(gas: int, margin_bps: int) -> int:
+    """``gas`` raised by ``margin_bps`` basis points, rounded up."""
+    return -(-gas * (10_000 + margin_bps) // 10_000)
 
 
 def _hash(raw: bytes) -> str:

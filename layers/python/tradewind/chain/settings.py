@@ -67,6 +67,10 @@ class SenderSettings(EnvironmentSettings):
     poll_interval_s: float = Field(default=1.0, gt=0)
     confirmation_timeout_s: float = Field(default=600.0, gt=0)
     nonce_reserve_attempts: int = Field(default=20, gt=0)
+    # An estimate is the least gas that worked against the state it was made on; by the block the
+    # transaction lands in, storage it touches may cost more (a vault's rolling-window bucket or a
+    # router allowance going from zero), and an out-of-gas revert still pays for the gas.
+    gas_margin_bps: int = Field(default=2_500, ge=0, le=20_000)
 
 
 class ChainSenderSettings(

@@ -12,6 +12,7 @@ Trade ids sort by creation time, so a user's trades list newest first with one q
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -113,6 +114,18 @@ class DynamoTradesRepository:
             trades = [Trade.model_validate_json(item.document) for item in items]
         return [trade for trade in trades if trade.id != before][:limit]
 
+    def annotate(
+        self, user_id: str, trade_id: str, while_in: frozenset[TradeStatus], **updates: Any
+    ) -> Trade:
+        """Set ``updates`` on the trade without moving it, provided it is still in ``while_in``."""
+        return self._write(user_id, trade_id, lambda trade: self._annotated(trade, while_in, updates))
+
+    @staticmethod
+    def _annotated(trade: Trade, while_in: frozenset[TradeStatus], updates: dict[str, Any]) -> Trade:
+        if trade.status not in while_in:
+            raise Conflict(f"the trade is {trade.status.value}")
+        return trade.model_copy(update=updates)
+
     def transition(
         self,
         user_id: str,
@@ -128,16 +141,13 @@ class DynamoTradesRepository:
         cannot lead to ``to`` is a Conflict naming both. Writes are conditional on the version
         read, and a lost race is re-read and re-checked.
         """
-        for _ in range(TRANSITION_ATTEMPTS):
-            item = get_item(_TradeItem, _user_key(user_id), _trade_key(trade_id))
-            if item is None:
-                raise NotFound("no such trade")
-            trade = Trade.model_validate_json(item.document)
+
+        def moved(trade: Trade) -> Trade | None:
             if trade.status is to:
-                return trade
+                return None
             if trade.status not in sources_of(to):
                 raise Conflict(f"the trade is {trade.status.value}; it cannot become {to.value}")
-            moved = trade.model_copy(
+            return trade.model_copy(
                 update={
                     **updates,
                     "status": to,
@@ -145,12 +155,27 @@ class DynamoTradesRepository:
                     "timeline": (*trade.timeline, TimelineEntry(status=to, at=at, detail=detail)),
                 }
             )
-            item.status = to.value
-            item.document = Trade.model_validate(moved.model_dump()).model_dump_json()
+
+        return self._write(user_id, trade_id, moved)
+
+    def _write(self, user_id: str, trade_id: str, change: Callable[[Trade], Trade | None]) -> Trade:
+        """Apply ``change`` to the stored trade under its version; None from it means "already so"."""
+        for _ in range(TRANSITION_ATTEMPTS):
+            item = get_item(_TradeItem, _user_key(user_id), _trade_key(trade_id))
+            if item is None:
+                raise NotFound("no such trade")
+            trade = Trade.model_validate_json(item.document)
+            changed = change(trade)
+            if changed is None:
+                return trade
+            # model_copy does not validate: round-trip so that a bad update fails here, not on read.
+            validated = Trade.model_validate(changed.model_dump())
+            item.status = validated.status.value
+            item.document = validated.model_dump_json()
             try:
                 with translate_errors():
                     item.save()
             except ConditionFailed:
                 continue
-            return Trade.model_validate_json(item.document)
+            return validated
         raise Conflict("the trade kept changing while it was being updated, try again")

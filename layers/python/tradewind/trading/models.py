@@ -118,8 +118,9 @@ class TimelineEntry(BaseModel):
 class Trade(BaseModel):
     """A trade as recorded: the request, where it is, and what each step found.
 
-    ``quote`` and ``risk`` hold the analysis and risk report as the steps produced them; the
-    execution fields are set once the chain has the transaction.
+    ``quote``, ``vault_call`` and ``risk`` hold what the analysis and risk steps produced (the vault
+    call carries the owner's signature once an approval supplied one); the execution fields are
+    set once the chain has the transaction.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -132,8 +133,14 @@ class Trade(BaseModel):
     created_at: datetime
     updated_at: datetime
     quote: dict[str, Any] | None = None
+    vault_call: dict[str, Any] | None = None
     risk: dict[str, Any] | None = None
+    # The Step Functions task token of the approval step, while the trade waits for its owner.
+    approval_token: str | None = None
+    approved_by: str | None = None
     tx_hash: str | None = None
+    amount_in: Decimal | None = Field(default=None, description="token units sold")
+    amount_out: Decimal | None = Field(default=None, description="token units bought")
     executed_price: Decimal | None = None
     effective_slippage_bps: Decimal | None = None
     gas_used: int | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 from tradewind.aws.clients import client
@@ -33,16 +34,24 @@ class ExecutorSettings(
     """Everything the chain executor function needs."""
 
 
-def build_deployer(settings: ExecutorSettings) -> VaultDeployer:
-    """The deployer with one cached sender per chain (its nonce counter and RPC pool live per process)."""
-    bind_accounts_table(settings.accounts_table)
-    chains = ChainRegistry.select(settings.active_chains, settings.rpc_urls)
+def senders(settings: ExecutorSettings) -> Callable[[Chain], TransactionSender]:
+    """One sender per chain, made on first use: the handler builds this once per process, so every
+    command it runs shares a chain's nonce counter and RPC pool."""
     signer = KmsSigner(client("kms"), settings.signer_key_id)
 
     @cache
     def sender_for(chain: Chain) -> TransactionSender:
         return build_sender(chain, signer, settings)
 
+    return sender_for
+
+
+def build_deployer(
+    settings: ExecutorSettings, sender_for: Callable[[Chain], TransactionSender]
+) -> VaultDeployer:
+    """The vault deployer over the process's senders."""
+    bind_accounts_table(settings.accounts_table)
+    chains = ChainRegistry.select(settings.active_chains, settings.rpc_urls)
     return VaultDeployer(
         DynamoVaultsRepository(),
         chains,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -69,7 +70,7 @@ class DeployVaultCommand(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: str = Field(default="deploy_vault", pattern="^deploy_vault$")
+    kind: Literal["deploy_vault"] = "deploy_vault"
     user_id: str = Field(min_length=1)
     vault_id: str = Field(min_length=1)
     chain: str = Field(min_length=1)
