@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -194,6 +195,41 @@ def test_the_schedules_sync_the_demo_portfolio_and_record_prices(http: httpx.Cli
     # And the portfolio is served from the sync's snapshots
     portfolio = http.get("/v1/portfolio", headers=session).json()
     assert all(chain["status"] == "fresh" for chain in portfolio["by_chain"].values())
+
+
+def test_the_demo_user_trades_from_a_vault_after_approving(http: httpx.Client) -> None:
+    # Given the demo login and its vault on L1 (the default profile does not auto-approve)
+    tokens = http.post("/v1/auth/login", json={"email": "demo@tradewind.local", "password": "tradewind-demo"})
+    session = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+    vault = next(
+        v for v in http.get("/v1/vaults", headers=session).json()["items"] if v["chain"] == "local-l1"
+    )
+    # When a 0.05 WETH -> USDC trade is submitted
+    request = {"vault": vault["id"], "sell_token": "WETH", "buy_token": "USDC", "amount": "0.05"}
+    submitted = http.post(
+        "/v1/trades", json=request, headers={**session, "Idempotency-Key": "e2e-demo-trade-1"}
+    )
+    assert submitted.status_code == 202, submitted.text
+    trade_id = submitted.json()["trade_id"]
+    # Then it waits for the owner, and once approved it is confirmed on the chain
+    trade = _trade_when(http, session, trade_id, {"awaiting_approval"})
+    assert trade["risk"]["decision"] == "needs_approval"
+    approved = http.post(f"/v1/trades/{trade_id}/approve", json={}, headers=session)
+    assert approved.status_code == 200, approved.text
+    trade = _trade_when(http, session, trade_id, {"confirmed", "failed", "rejected", "expired", "cancelled"})
+    assert trade["status"] == "confirmed", trade
+    assert Decimal(trade["amount_in"]) == Decimal("0.05")
+    assert Decimal(trade["amount_out"]) > 0
+
+
+def _trade_when(http: httpx.Client, session: dict[str, str], trade_id: str, statuses: set[str]) -> Any:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        trade = http.get(f"/v1/trades/{trade_id}", headers=session).json()
+        if trade["status"] in statuses:
+            return trade
+        time.sleep(0.25)
+    raise AssertionError(f"trade {trade_id} never reached {statuses}: {trade}")
 
 
 def test_a_bot_watches_a_wallet_with_an_api_key(http: httpx.Client) -> None:
