@@ -7,6 +7,11 @@ from typing import Annotated, Any
 from tradewind.coldstart import initialising
 
 with initialising():
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from pydantic import Field, TypeAdapter
 
@@ -23,6 +28,17 @@ with initialising():
     _commands: TypeAdapter[DeployVaultCommand | TradeCommand] = TypeAdapter(
         Annotated[DeployVaultCommand | TradeCommand, Field(discriminator="kind")]
     )
+    # Keyed on the step and the trade: a retried Sign or Broadcast returns the first answer without
+    # touching the chain (the sender's record per trade would also prevent a second transaction).
+    _once = IdempotencyConfig(event_key_jmespath="[kind, trade_id]", expires_after_seconds=24 * 3600)
+    _store = DynamoDBPersistenceLayer(table_name=_settings.idempotency_table)
+
+
+@idempotent_function(data_keyword_argument="command", config=_once, persistence_store=_store)  # type: ignore[untyped-decorator]
+def _sign_or_broadcast(command: dict[str, Any]) -> dict[str, Any]:
+    trade = TradeCommand.model_validate(command)
+    steps = _trades.sign if trade.kind == "sign_trade" else _trades.broadcast
+    return steps(trade.user_id, trade.trade_id).model_dump(mode="json")
 
 
 @logger.inject_lambda_context
@@ -34,10 +50,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if isinstance(command, DeployVaultCommand):
         return _deployer.deploy(command).model_dump(mode="json")
     logger.append_keys(trade_id=command.trade_id, step=command.kind)
-    if command.kind == "sign_trade":
-        result = _trades.sign(command.user_id, command.trade_id)
-    elif command.kind == "broadcast_trade":
-        result = _trades.broadcast(command.user_id, command.trade_id)
-    else:
-        result = _trades.check(command.user_id, command.trade_id)
-    return result.model_dump(mode="json")
+    if command.kind == "check_trade":
+        # Each check is a new look at the chain: never answered from a store.
+        return _trades.check(command.user_id, command.trade_id).model_dump(mode="json")
+    _once.register_lambda_context(context)
+    result: dict[str, Any] = _sign_or_broadcast(command=command.model_dump(mode="json"))
+    return result

@@ -69,6 +69,7 @@ class TradewindStack(Stack):
             layers=self.layers.all,
             accounts_table=self.data.accounts_table,
             chain_table=self.data.chain_table,
+            idempotency_table=self.data.idempotency_table,
             signer=self.signer,
         )
         self.trade_flow = TradeFlow(

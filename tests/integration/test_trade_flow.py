@@ -3,6 +3,7 @@ run the real handlers, against real Uniswap V3 on anvil."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from decimal import Decimal
@@ -52,7 +53,8 @@ def account(client: TestClient, local_cloud: LocalCloud) -> dict[str, Any]:
         "/v1/risk/profile", json=body, headers={**session, "If-Match": profile.headers["ETag"]}
     )
     assert updated.status_code == 200, updated.text
-    return {"session": session, "vault": vault}
+    user_id = client.get("/v1/me", headers=session).json()["id"]
+    return {"session": session, "vault": vault, "user_id": user_id}
 
 
 def _submit(client: TestClient, account: dict[str, Any], key: str | None = None, **overrides: Any) -> Any:
@@ -150,3 +152,25 @@ def test_a_trade_over_the_per_trade_limit_is_rejected_at_risk_and_nothing_is_sig
     assert trade["tx_hash"] is None
     assert "trade_limit_exceeded" in trade["error"]
     assert [step["status"] for step in trade["timeline"]] == ["analyzing", "rejected"]
+
+
+def test_a_retried_signing_step_is_answered_from_the_idempotency_store(
+    client: TestClient, account: dict[str, Any], local_cloud: LocalCloud
+) -> None:
+    # Given a confirmed trade
+    trade = _final(client, account, _submit(client, account, amount="0.05").json()["trade_id"])
+    assert trade["status"] == "confirmed", trade
+    # When Step Functions retries its Sign step (the same command reaches the executor again)
+    name = local_cloud.deployment.outputs["ChainExecutorFunctionName"]
+    command = {"kind": "sign_trade", "trade_id": trade["id"], "user_id": account["user_id"]}
+    answer = local_cloud.aws.client("lambda").invoke(FunctionName=name, Payload=json.dumps(command).encode())
+    # Then it gets the first answer, the same transaction, instead of a refusal or a new signature
+    assert "FunctionError" not in answer, answer["Payload"].read()
+    assert json.loads(answer["Payload"].read())["tx_hash"] == trade["tx_hash"]
+    # (without the store, signing a confirmed trade is refused); the store keeps completed steps,
+    # keyed by a hash of the step and the trade
+    table = local_cloud.deployment.outputs["IdempotencyTableName"]
+    items = local_cloud.aws.client("dynamodb").scan(TableName=table)["Items"]
+    steps = [item for item in items if "_sign_or_broadcast" in item["id"]["S"]]
+    assert steps
+    assert {item["status"]["S"] for item in steps} == {"COMPLETED"}

@@ -16,6 +16,7 @@ from tradewind_cdk.constants import (
     CHAIN_EXECUTOR_TIMEOUT_S,
     ENV_CHAIN_TABLE,
     ENV_CONFIRMATION_TIMEOUT_S,
+    ENV_IDEMPOTENCY_TABLE,
     ENV_SIGNER_KEY_ID,
     FUNCTIONS_DIR,
 )
@@ -38,6 +39,7 @@ class ChainExecutor(Construct):
         layers: Sequence[lambda_.ILayerVersion],
         accounts_table: dynamodb.ITable,
         chain_table: dynamodb.ITable,
+        idempotency_table: dynamodb.ITable,
         signer: Signer,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -57,8 +59,10 @@ class ChainExecutor(Construct):
                 ENV_CHAIN_TABLE: chain_table.table_name,
                 ENV_SIGNER_KEY_ID: signer.key.key_id,
                 ENV_CONFIRMATION_TIMEOUT_S: str(CHAIN_EXECUTOR_CONFIRMATION_TIMEOUT_S),
+                ENV_IDEMPOTENCY_TABLE: idempotency_table.table_name,
             },
         )
+        idempotency_table.grant_read_write_data(self.handler.role)
         accounts_table.grant_read_write_data(self.handler.role)
         chain_table.grant_read_write_data(self.handler.role)
         signer.grant_sign(self.handler.role)

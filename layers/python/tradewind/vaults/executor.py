@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
+from pydantic import Field
+
 from tradewind.aws.clients import client
 from tradewind.chain.kms_signer import KmsSigner
 from tradewind.chain.sender import TransactionSender, build_sender
@@ -32,6 +34,9 @@ class ExecutorSettings(
     ChainSenderSettings,
 ):
     """Everything the chain executor function needs."""
+
+    # Powertools idempotency's store: a retried sign or broadcast step gets the first answer.
+    idempotency_table: str = Field(min_length=3)
 
 
 def senders(settings: ExecutorSettings) -> Callable[[Chain], TransactionSender]:
