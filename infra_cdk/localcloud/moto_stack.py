@@ -14,19 +14,24 @@ from typing import Any
 from moto.apigateway.models import Deployment as ApiGatewayDeployment
 from moto.cloudformation.models import Stack, cloudformation_backends
 from moto.cloudformation.parsing import clean_json, get_model_map
+from moto.events.models import EventBus
 from moto.kms.utils import generate_private_key
 
 from localcloud.template import CreatedResource
 
 
 def install_physical_ids() -> None:
-    """Give moto's API Gateway Deployment the ``physical_resource_id`` it lacks; idempotent.
+    """Give moto's API Gateway Deployment and EventBridge EventBus the ``physical_resource_id``
+    they lack; idempotent.
 
-    moto gap (5.2.5): without it, ``Ref`` to a Deployment resolves to the Python object and
+    moto gap (5.2.5): without it, ``Ref`` to either resolves to the Python object: a function's
+    environment got ``<moto.events.models.EventBus object at ...>`` as the bus name, and
     ListStackResources reports an empty physical id.
     """
     if not hasattr(ApiGatewayDeployment, "physical_resource_id"):
         ApiGatewayDeployment.physical_resource_id = property(lambda deployment: deployment.id)  # type: ignore[attr-defined]
+    if not hasattr(EventBus, "physical_resource_id"):
+        EventBus.physical_resource_id = property(lambda bus: bus.name)  # type: ignore[attr-defined]
 
 
 def is_supported(resource_type: str) -> bool:

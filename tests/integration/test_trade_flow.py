@@ -9,18 +9,21 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 from web3 import HTTPProvider, Web3
 
 from localcloud import LocalCloud
 from localcloud.market import artifacts, fund
+from tests.support.events import EVENTS_DIR
 from tests.support.sessions import bearer, register_and_login
 
 pytestmark = pytest.mark.integration
 
 OWNER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"  # anvil test account 3
 FINAL = {"confirmed", "failed", "rejected", "expired", "cancelled"}
+TRADE_EVENT_SCHEMA = json.loads((EVENTS_DIR / "trades/trade_event.schema.json").read_text())
 
 
 def _url(cloud: LocalCloud, chain_key: str) -> str:
@@ -57,6 +60,22 @@ def account(client: TestClient, local_cloud: LocalCloud) -> dict[str, Any]:
     return {"session": session, "vault": vault, "user_id": user_id}
 
 
+@pytest.fixture(scope="module")
+def outcomes(local_cloud: LocalCloud) -> str:
+    """An SQS queue that a rule on the Tradewind bus sends every trade outcome to, as a partner would."""
+    sqs, events = local_cloud.aws.client("sqs"), local_cloud.aws.client("events")
+    queue_url: str = sqs.create_queue(QueueName="trade-outcomes")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    bus = local_cloud.deployment.outputs["EventBusName"]
+    events.put_rule(
+        Name="trade-outcomes", EventBusName=bus, EventPattern=json.dumps({"source": ["tradewind.trades"]})
+    )
+    events.put_targets(Rule="trade-outcomes", EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
+    return queue_url
+
+
 def _submit(client: TestClient, account: dict[str, Any], key: str | None = None, **overrides: Any) -> Any:
     request = {
         "vault": account["vault"]["id"],
@@ -83,8 +102,19 @@ def _final(
     raise AssertionError(f"trade {trade_id} not final after {timeout_s} s: {trade}")
 
 
+def _execution_status(cloud: LocalCloud, execution_arn: str) -> str:
+    """The execution's status once it has ended (the Record state publishes after the trade is final)."""
+    sfn = cloud.aws.client("stepfunctions")
+    deadline = time.monotonic() + 30
+    status: str = sfn.describe_execution(executionArn=execution_arn)["status"]
+    while status == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        status = sfn.describe_execution(executionArn=execution_arn)["status"]
+    return status
+
+
 def test_an_auto_approved_trade_confirms_and_the_vault_changes_exactly_as_the_swap_says(
-    client: TestClient, account: dict[str, Any], local_cloud: LocalCloud
+    client: TestClient, account: dict[str, Any], local_cloud: LocalCloud, outcomes: str
 ) -> None:
     # Given the vault's balances before
     w3 = Web3(HTTPProvider(_url(local_cloud, "local-l1")))
@@ -127,6 +157,19 @@ def test_an_auto_approved_trade_confirms_and_the_vault_changes_exactly_as_the_sw
         "confirmed",
     ]
     assert client.get("/v1/audit/verify", headers=account["session"]).json()["ok"] is True
+    # And the execution succeeded, and a TradeConfirmed event reached the bus, as its schema says
+    machine = local_cloud.deployment.outputs["TradeStateMachineArn"]
+    execution = machine.replace(":stateMachine:", ":execution:") + f":{trade['id']}"
+    assert (
+        local_cloud.aws.client("stepfunctions").describe_execution(executionArn=execution)["status"]
+        == "SUCCEEDED"
+    )
+    received = local_cloud.aws.client("sqs").receive_message(QueueUrl=outcomes, MaxNumberOfMessages=10)
+    events = [json.loads(m["Body"]) for m in received.get("Messages", [])]
+    [confirmed] = [e for e in events if e["detail"]["trade_id"] == trade["id"]]
+    assert confirmed["detail-type"] == "TradeConfirmed"
+    jsonschema.validate(confirmed["detail"], TRADE_EVENT_SCHEMA)
+    assert confirmed["detail"]["tx_hash"] == trade["tx_hash"]
 
 
 def test_the_same_idempotency_key_twice_gives_one_trade_and_one_transaction(

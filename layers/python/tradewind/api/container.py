@@ -88,7 +88,7 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
     tokens = TokenService(chains, manifests)
     audit = AuditLog(DynamoAuditRepository(), clock)
     # Built on the first price request: its TWAP source brings web3, which cold starts must not pay.
-    prices = cache(lambda: build_price_service(settings, chains, manifests, settings.rpc_timeout_s))
+    prices = cache(lambda: build_price_service(settings, chains, manifests))
     return Services(
         settings=settings,
         chains=chains,

@@ -1,4 +1,5 @@
 """Sending transactions: RPC failover, the KMS signer, fees, nonces and the idempotent sender.
 
-Every module here imports web3 or its libraries; nothing on the API's import path imports this package.
+Every module here but ``settings`` imports web3 or its libraries; the API's import path reads
+only ``settings`` (the RPC pool's settings, which the price service shares).
 """

@@ -54,7 +54,7 @@ def build_holder_sync(settings: SyncWorkerSettings) -> HolderSync:
         manifests=manifests,
         wallets=DynamoWalletsRepository(),
         vaults=DynamoVaultsRepository(),
-        prices=build_price_service(settings, chains, manifests, settings.rpc_timeout_s),
+        prices=build_price_service(settings, chains, manifests),
         rpc_timeout_s=settings.rpc_timeout_s,
         clock=utc_now,
     )

@@ -18,17 +18,17 @@ def pricing_chain(settings: PriceSettings, chains: ChainRegistry) -> Chain:
 
 
 def build_price_service(
-    settings: PriceSettings, chains: ChainRegistry, manifests: ManifestSource, rpc_timeout_s: float
+    settings: PriceSettings, chains: ChainRegistry, manifests: ManifestSource
 ) -> PriceService:
     """The on-chain TWAP first (the pricing chain's pools), the price API as a cross-check when configured."""
     # web3 is imported here, on the first price request, not at the API's cold start.
-    from web3 import HTTPProvider, Web3  # noqa: PLC0415
-
+    from tradewind.chain.client import connect  # noqa: PLC0415 - web3 and httpx come with it
     from tradewind.prices.coingecko import coingecko_source  # noqa: PLC0415 - httpx, likewise
     from tradewind.prices.twap import TwapSource, Web3PoolTicks  # noqa: PLC0415
 
     chain = pricing_chain(settings, chains)
-    w3 = Web3(HTTPProvider(str(chain.rpc_urls[0]), request_kwargs={"timeout": rpc_timeout_s}))
+    # Over the chain's RPC pool: retries and failover like every other chain read.
+    w3 = connect(chain, settings).w3
     sources: list[PriceSource] = [
         TwapSource(
             manifests.manifest(chain.key), Web3PoolTicks(w3, f"chain:{chain.key}"), settings.twap_window_s
@@ -56,5 +56,5 @@ def build_recorder(settings: RecorderSettings) -> PriceRecorder:
     def tracked() -> list[str]:
         return [chain.native.symbol, *(token.symbol for token in manifests.manifest(chain.key).tokens)]
 
-    prices = build_price_service(settings, chains, manifests, settings.rpc_timeout_s)
+    prices = build_price_service(settings, chains, manifests)
     return PriceRecorder(prices, DynamoPriceHistory(), tracked)

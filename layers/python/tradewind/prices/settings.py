@@ -6,13 +6,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from tradewind.config import EnvironmentSettings
+from tradewind.chain.settings import RpcPoolSettings
 
 CoinGeckoKeyHeader = Literal["x-cg-pro-api-key", "x-cg-demo-api-key"]
 
 
-class PriceSettings(EnvironmentSettings):
-    """TWAP window, cache lifetime, cross-check threshold, and where the price API is."""
+class PriceSettings(RpcPoolSettings):
+    """TWAP window, cache lifetime, cross-check threshold, where the price API is, and how the pricing
+    chain's RPC pool retries and fails over."""
 
     # The chain whose Uniswap V3 pools give the on-chain prices; the first active chain when unset.
     price_chain: str | None = Field(default=None, min_length=1)

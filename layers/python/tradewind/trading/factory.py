@@ -64,7 +64,7 @@ def build_flow_steps(settings: TradeFlowSettings) -> TradeFlowSteps:
         chains,
         manifests,
         HttpxTransport(settings.rpc_timeout_s),
-        build_price_service(settings, chains, manifests, settings.rpc_timeout_s),
+        build_price_service(settings, chains, manifests),
         RecordedVolume(trades),
         operator=KmsSigner(client("kms"), settings.signer_key_id).address,
         clock=utc_now,
