@@ -44,6 +44,13 @@ class LocalCloudConfig(BaseModel):
     region: str = "us-east-1"
     work_dir: Path = Path(".localcloud")
     anvil_path: Path = Field(default_factory=default_anvil_path)
+    rpc_url_first: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="for failover tests: every chain's RPC URLs in the functions' environment start "
+        "with this one (say, a loopback port that drops each request), and a failed URL is retried "
+        "at once (TRADEWIND_RPC_COOLDOWN_S=0), so that every RPC call of every function fails over",
+    )
 
 
 class StartupTimings(BaseModel):
@@ -246,10 +253,15 @@ class LocalCloud:
     def chain_environment(self) -> dict[str, str]:
         """Environment variables naming the local chains and their RPC URLs."""
         chains = [node.chain for node in self._nodes]
-        return {
-            "TRADEWIND_RPC_URLS": json.dumps({chain.key: [chain.rpc_url] for chain in chains}),
+        first = [self.config.rpc_url_first] if self.config.rpc_url_first else []
+        environment = {
+            "TRADEWIND_RPC_URLS": json.dumps({chain.key: [*first, chain.rpc_url] for chain in chains}),
             "TRADEWIND_ACTIVE_CHAINS": ",".join(chain.key for chain in chains),
         }
+        if first:
+            # Without a cooldown the failing URL stays first: each call tries it, not only the first.
+            environment["TRADEWIND_RPC_COOLDOWN_S"] = "0"
+        return environment
 
     def function_environment(self, output_id: str = "ApiFunctionName") -> dict[str, str]:
         """The deployed function's environment, under the emulator's and the chains' variables."""
