@@ -158,18 +158,36 @@ class TradeFlowSteps:
         return StepResult(status=trade.status, decision=risk.get("decision"))
 
     def await_approval(self, user_id: str, trade_id: str, task_token: str) -> StepResult:
-        """Park the approval step's token on the trade and tell its owner; the API answers it."""
+        """Park the approval step's token on the trade and tell its owner; the API answers it.
+
+        A retried step brings a new token (the old one is dead), so a trade already waiting gets
+        the new token. When the vault needs its owner's signature, the request is audited.
+        """
         trade = self.get(user_id, trade_id)
-        if trade.status is TradeStatus.CANCELLED:
-            raise TradeCancelled("the trade was cancelled before it could wait for approval")
-        waiting = self._trades.transition(
-            user_id,
-            trade_id,
-            TradeStatus.AWAITING_APPROVAL,
-            self._clock(),
-            "waiting for the owner's approval",
-            approval_token=task_token,
-        )
+        if trade.status is TradeStatus.AWAITING_APPROVAL:
+            waiting_now = frozenset({TradeStatus.AWAITING_APPROVAL})
+            waiting = self._trades.annotate(user_id, trade_id, waiting_now, approval_token=task_token)
+        elif trade.status is TradeStatus.ANALYZING:
+            waiting = self._trades.transition(
+                user_id,
+                trade_id,
+                TradeStatus.AWAITING_APPROVAL,
+                self._clock(),
+                "waiting for the owner's approval",
+                approval_token=task_token,
+            )
+        else:
+            raise TradeCancelled(f"the trade is {trade.status.value}; it no longer waits for approval")
+        risk = waiting.risk or {}
+        if risk.get("owner_signature_required"):
+            self._audit.append(
+                user_id,
+                f"{trade_id}:signature_requested",
+                kind=AuditKind.SIGNATURE_REQUESTED,
+                subject=trade_id,
+                actor=SYSTEM_ACTOR,
+                data={"owner": risk.get("owner"), "digest": risk.get("owner_digest")},
+            )
         self._notifier.awaiting_approval(waiting)
         return StepResult(status=waiting.status)
 
