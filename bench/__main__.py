@@ -1,4 +1,5 @@
-"""``python -m bench``: import times, API latency and chain sending on the local cloud, printed to stdout."""
+"""``python -m bench``: import times, API latency, chain sending, portfolio reads and the trade flow on the
+local cloud, printed to stdout."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import api_latency, chain_send, emulator_errors, import_times, portfolio
+from bench import api_latency, chain_send, emulator_errors, import_times, portfolio, trades
 from bench.api_latency import Deadline, Latency, Plan, Request, get_me, get_prices, post_wallet
 from bench.emulator_errors import EmulatorErrors
 from bench.import_times import ImportTime, Skipped
@@ -53,6 +54,7 @@ FUNCTION_OUTPUTS = {
     "sync_planner": "SyncPlannerFunctionName",
     "portfolio_sync": "PortfolioSyncFunctionName",
     "price_recorder": "PriceRecorderFunctionName",
+    "trade_flow": "TradeFlowFunctionName",
 }
 
 
@@ -207,6 +209,7 @@ def main() -> int:
             _report_latency(cloud)
             chain_send.report(cloud)
             portfolio.report(cloud)
+            trades.report(cloud)
     print(f"\ntotal: {time.monotonic() - began:.1f} s")
     return 0
 
