@@ -26,6 +26,7 @@ from tradewind.risk.models import (
     RiskReport,
     Severity,
 )
+from tradewind.trading.vault_calls import min_amount_out as vault_minimum
 
 AUTOMATED = RiskProfile(automation=AutomationPolicy(auto_approve=True, auto_approve_max_usd=Decimal(1000)))
 """The default limits (1000 USD a trade, 5000 a day, 100 bps impact, 50 bps slippage), automation on."""
@@ -186,13 +187,13 @@ def test_the_score_orders_trades_by_risk() -> None:
 @pytest.mark.parametrize(
     ("expected", "bps", "minimum"),
     [
-        (999, 50, 994),  # 994.005 rounds down
-        (10**18 + 1, 1, 999_900_000_000_000_000),  # exact integers, no float on 18 decimals
+        (999, 50, 995),  # 994.005 rounds up: the vault refuses 994
+        (10**18 + 1, 1, 999_900_000_000_000_001),  # exact integers, no float on 18 decimals
         (12345, 0, 12345),
         (12345, 10_000, 0),
     ],
 )
-def test_min_amount_out_rounds_down(expected: int, bps: int, minimum: int) -> None:
+def test_min_amount_out_rounds_up_to_what_the_vault_accepts(expected: int, bps: int, minimum: int) -> None:
     assert min_amount_out(expected, bps) == minimum
 
 
@@ -251,3 +252,9 @@ def test_a_blocked_trade_is_rejected_whatever_the_policy() -> None:
     # Then it is rejected, and no automation reason muddles why
     assert report.decision is Decision.REJECT
     assert [f.code for f in report.findings] == ["simulation_reverted"]
+
+
+@pytest.mark.parametrize("expected", [1, 3, 999, 1_497_251_003, 10**18 + 7])
+@pytest.mark.parametrize("bps", [1, 30, 50, 333, 9_999])
+def test_the_reported_minimum_is_the_one_the_vault_call_carries(expected: int, bps: int) -> None:
+    assert min_amount_out(expected, bps) == vault_minimum(expected, bps)

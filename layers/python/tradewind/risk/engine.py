@@ -58,8 +58,13 @@ def effective_slippage_bps(candidate: TradeCandidate, profile: RiskProfile) -> i
 
 
 def min_amount_out(expected_amount_out: int, slippage_bps: int) -> int:
-    """floor(expected * (10000 - bps) / 10000): rounding down never asks for more than the limit allows."""
-    return expected_amount_out * (BPS - slippage_bps) // BPS
+    """ceil(expected * (10000 - bps) / 10000): the least output the vault accepts for that slippage.
+
+    The vault refuses a minimum below ``quote * (10000 - bps) / 10000``, so rounding down would make
+    the report name a minimum the vault's own check rejects whenever the division is not exact; the
+    vault call is built with the same bound (``trading.vault_calls.min_amount_out``).
+    """
+    return -(-expected_amount_out * (BPS - slippage_bps) // BPS)
 
 
 def trade_size(candidate: TradeCandidate, profile: RiskProfile) -> Finding | None:
