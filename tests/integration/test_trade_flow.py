@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from web3 import HTTPProvider, Web3
 
 from localcloud import LocalCloud
-from localcloud.market import artifacts, fund
+from localcloud.market import artifacts, fund, swap
 from tests.support.events import EVENTS_DIR
 from tests.support.sessions import bearer, register_and_login
 
@@ -217,3 +217,53 @@ def test_a_retried_signing_step_is_answered_from_the_idempotency_store(
     steps = [item for item in items if "_sign_or_broadcast" in item["id"]["S"]]
     assert steps
     assert {item["status"]["S"] for item in steps} == {"COMPLETED"}
+
+
+def test_the_minimum_output_from_the_slippage_limit_is_enforced_on_chain(
+    client: TestClient, account: dict[str, Any], local_cloud: LocalCloud
+) -> None:
+    # Given a trade quoted, risk-checked and waiting for approval (auto-approval off for this one)
+    session = account["session"]
+    profile = client.get("/v1/risk/profile", headers=session)
+    manual = {k: v for k, v in profile.json().items() if k not in {"version", "updated_at"}}
+    manual["automation"] = {**manual["automation"], "auto_approve": False}
+    headers = {**session, "If-Match": profile.headers["ETag"]}
+    assert client.put("/v1/risk/profile", json=manual, headers=headers).status_code == 200
+    trade_id = _submit(client, account, amount="0.2").json()["trade_id"]
+    waiting = _final_or(client, account, trade_id, {"awaiting_approval"})
+    minimum = int(waiting["risk"]["min_amount_out"])
+    # When the market moves against it by more than its 50 bps before it is signed
+    url, manifest = _url(local_cloud, "local-l1"), local_cloud.manifest("local-l1")
+    mover = Web3.to_checksum_address("0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f")  # anvil account 8
+    sold = fund(url, manifest, mover, Decimal(45_000), ("WETH",))["WETH"]
+    swap(url, manifest, mover, "WETH/USDC", sell="WETH", amount=sold)
+    try:
+        approved = client.post(f"/v1/trades/{trade_id}/approve", json={}, headers=session)
+        assert approved.status_code == 200, approved.text
+        trade = _final(client, account, trade_id)
+    finally:
+        usdc = Web3(HTTPProvider(url)).eth.contract(
+            address=Web3.to_checksum_address(manifest.token("USDC").address),
+            abi=artifacts.market("TestToken").abi,
+        )
+        swap(url, manifest, mover, "WETH/USDC", sell="USDC", amount=usdc.functions.balanceOf(mover).call())
+    # Then the chain refused the swap (the router's own check, already when the gas was estimated)
+    # rather than deliver less than the minimum: nothing was sent, and the trade says why
+    assert trade["status"] == "failed", trade
+    assert trade["tx_hash"] is None
+    assert trade["error"] == (
+        "TransactionRejected: eth_estimateGas reverted: execution reverted: Too little received"
+    )
+    # And the minimum it held was the quote less the trade's 50 bps, rounded up as the vault requires
+    quoted = int(waiting["quote"]["quote"]["amount_out"])
+    assert minimum == -(-quoted * 9_950 // 10_000)
+
+
+def _final_or(client: TestClient, account: dict[str, Any], trade_id: str, statuses: set[str]) -> Any:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        trade = client.get(f"/v1/trades/{trade_id}", headers=account["session"]).json()
+        if trade["status"] in statuses | FINAL:
+            return trade
+        time.sleep(0.2)
+    raise AssertionError(f"trade {trade_id} never reached {statuses}")

@@ -9,6 +9,7 @@ the trade already cancelled raises ``TradeCancelled``, which the state machine c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -239,7 +240,7 @@ def _reason(trade: Trade, target: TradeStatus, error: dict[str, Any] | None) -> 
     if target is TradeStatus.CONFIRMED:
         return None
     if error:
-        return f"{error.get('Error', 'error')}: {error.get('Cause', '')}".strip()
+        return f"{error.get('Error', 'error')}: {_cause(error.get('Cause'))}".strip()
     if target is TradeStatus.REJECTED and trade.risk:
         blocks = [
             f"{f['code']}: {f['message']}" for f in trade.risk.get("findings", []) if f["severity"] == "block"
@@ -248,3 +249,15 @@ def _reason(trade: Trade, target: TradeStatus, error: dict[str, Any] | None) -> 
     if target is TradeStatus.EXPIRED:
         return "no approval in time"
     return trade.error
+
+
+def _cause(cause: object) -> str:
+    """A Catch's cause: a Lambda error arrives as its JSON (errorType, errorMessage); keep the message."""
+    if isinstance(cause, str):
+        try:
+            parsed = json.loads(cause)
+        except ValueError:
+            return cause
+        if isinstance(parsed, dict) and "errorMessage" in parsed:
+            return str(parsed["errorMessage"])
+    return "" if cause is None else str(cause)
