@@ -14,6 +14,7 @@ from tradewind.errors import Conflict, NotFound
 from tradewind.market.models import PricePoint
 from tradewind.market.periods import Period
 from tradewind.portfolio.history import HolderValue
+from tradewind.preferences.models import Preferences, StoredPreferences
 from tradewind.prices.models import Price
 from tradewind.risk.models import RiskProfile, StoredRiskProfile
 from tradewind.trading.models import TimelineEntry, Trade, TradeStatus, sources_of
@@ -334,3 +335,22 @@ class RecordingFlow:
 
     def end(self, task_token: str, error: str, cause: str) -> None:
         self.ended.append((task_token, error))
+
+
+class InMemoryPreferencesRepository:
+    """PreferencesRepository over a dict, refusing a write that is not on the version it read."""
+
+    def __init__(self) -> None:
+        self.preferences: dict[str, StoredPreferences] = {}
+
+    def get(self, user_id: str) -> StoredPreferences | None:
+        return self.preferences.get(user_id)
+
+    def put(
+        self, user_id: str, preferences: Preferences, *, version: int, updated_at: datetime
+    ) -> StoredPreferences:
+        current = self.preferences.get(user_id)
+        if (current.version if current else 0) != version - 1:
+            raise Conflict(f"the preferences are no longer at version {version - 1}; read them again")
+        self.preferences[user_id] = StoredPreferences.of(preferences, version=version, updated_at=updated_at)
+        return self.preferences[user_id]

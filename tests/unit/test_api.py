@@ -2,208 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.unit.manifests import SWAP_ROUTER, placeholder, sample_manifest
-from tests.unit.memory import (
-    FakeClock,
-    InMemoryAccountsRepository,
-    InMemoryAuditRepository,
-    InMemoryManifests,
-    InMemoryPriceHistory,
-    InMemoryRiskProfilesRepository,
-    InMemoryTradesRepository,
-    InMemoryValueHistory,
-    InMemoryVaultsRepository,
-    InMemoryWalletsRepository,
-    RecordingDispatcher,
-    RecordingFlow,
+from tests.unit.api_client import (
+    ADDRESS,
+    PASSWORD,
+    FakeProbe,
+    assert_problem,
+    client,
+    login_session,
+    probes,
 )
-from tradewind.accounts.service import AccountService, LoginThrottle
-from tradewind.accounts.tokens import AccessTokenIssuer
-from tradewind.api.app import create_app
-from tradewind.api.container import Services
-from tradewind.api.settings import ApiSettings
+from tradewind.accounts.service import AccountService
 from tradewind.audit.models import AuditKind
 from tradewind.audit.service import AuditLog
-from tradewind.chains.registry import ChainRegistry
-from tradewind.deployments.manifest import TokenEntry, VaultDefaults
-from tradewind.deployments.tokens import TokenService
-from tradewind.errors import DependencyUnavailable
-from tradewind.health.service import HealthService
-from tradewind.holdings.models import ChainHoldings, OwnerHoldings, TokenBalance
-from tradewind.holdings.snapshots import InMemorySnapshotSource
-from tradewind.market.service import MarketService
-from tradewind.portfolio.service import PortfolioService
-from tradewind.prices.models import Price
-from tradewind.prices.service import PriceService
-from tradewind.risk.service import RiskService
-from tradewind.trading.service import TradeService
-from tradewind.vaults.onchain import VaultStateReader
-from tradewind.vaults.service import VaultService
-from tradewind.wallets.service import WalletService
 
-PASSWORD = "correct-horse-1"
-L1_MANIFEST = sample_manifest(
-    tokens=(
-        TokenEntry(symbol="USDC", name="USD Coin", decimals=6, address=placeholder("7")),
-        TokenEntry(symbol="WBTC", name="Wrapped BTC", decimals=8, address=placeholder("8")),
-    ),
-    vault_defaults=VaultDefaults(max_slippage_bps=100, routers=(SWAP_ROUTER,), tokens=(), yield_vaults=()),
-)
-ADDRESS = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
-
-
-class _FixedPrices:
-    """A price source that knows ETH and USDC."""
-
-    name = "fixed"
-
-    def quote(self, symbols: Sequence[str]) -> dict[str, Price]:
-        known = {"ETH": Decimal(3000), "USDC": Decimal(1)}
-        now = datetime.now(UTC)
-        return {
-            s: Price(symbol=s, usd=known[s], source=self.name, observed_at=now) for s in symbols if s in known
-        }
-
-
-class _Probe:
-    def __init__(self, name: str, up: bool) -> None:
-        self.name = name
-        self.up = up
-
-    def check(self) -> None:
-        if not self.up:
-            raise DependencyUnavailable("connection refused", dependency=self.name)
-
-
-class _OneEthEach:
-    """A holdings reader in which every owner holds exactly 1 ETH."""
-
-    def read(self, owners_by_chain: Mapping[str, Sequence[str]]) -> list[ChainHoldings]:
-        eth = TokenBalance(symbol="ETH", address=None, decimals=18, amount="1", raw=10**18)
-        return [
-            ChainHoldings(
-                chain=chain,
-                owners=tuple(owners),
-                holdings=tuple(OwnerHoldings(owner=o, native=eth, tokens=(), vaults=()) for o in owners),
-                status="fresh",
-                block_number=1,
-                read_at=datetime.now(UTC),
-                age_s=0.0,
-            )
-            for chain, owners in owners_by_chain.items()
-        ]
-
-
-@pytest.fixture
-def probes() -> list[_Probe]:
-    return [_Probe("dynamodb", up=True), _Probe("chain:local-l1", up=True)]
-
-
-@pytest.fixture
-def client(probes: list[_Probe]) -> Iterator[TestClient]:
-    clock = FakeClock()
-    settings = ApiSettings(
-        accounts_table="unused",
-        jwt_secret_id="unused",
-        signer_key_id="unused",
-        deployments_parameter_path="/tradewind/test/deployments",
-        chain_executor_function="unused",
-        trade_state_machine_arn="unused",
-    )
-    chains = ChainRegistry.select(["local-l1", "local-l2"])
-    manifests = InMemoryManifests({"local-l1": L1_MANIFEST})
-    accounts = AccountService(
-        InMemoryAccountsRepository(),
-        AccessTokenIssuer(lambda: "k" * 64, ttl=timedelta(minutes=15), clock=clock),
-        refresh_ttl=timedelta(days=1),
-        throttle=LoginThrottle(max_failures=3, window_s=60),
-        clock=clock,
-    )
-    wallets = WalletService(InMemoryWalletsRepository(), chains, clock)
-    vaults = InMemoryVaultsRepository()
-    prices = PriceService([_FixedPrices()], deviation_bps=200, ttl_s=30)
-    portfolio = PortfolioService(
-        wallets,
-        vaults,
-        _OneEthEach(),
-        prices,
-        clock,
-        chains=chains,
-        snapshots=InMemorySnapshotSource(),
-        history=InMemoryValueHistory(),
-        max_age_s=0,
-    )
-    market = MarketService(prices, InMemoryPriceHistory(), clock)
-    audit = AuditLog(InMemoryAuditRepository(), clock)
-    services = Services(
-        settings=settings,
-        chains=chains,
-        accounts=accounts,
-        wallets=wallets,
-        tokens=TokenService(chains, manifests),
-        vaults=VaultService(
-            vaults,
-            chains=chains,
-            manifests=manifests,
-            dispatcher=RecordingDispatcher(),
-            reader=VaultStateReader(timeout_s=1),
-            clock=clock,
-        ),
-        prices=lambda: prices,
-        portfolio=lambda: portfolio,
-        market=lambda: market,
-        health=HealthService(probes),
-        risk=RiskService(InMemoryRiskProfilesRepository(), deny_list=(), clock=clock),
-        audit=audit,
-        trades=TradeService(
-            InMemoryTradesRepository(),
-            vaults,
-            TokenService(chains, manifests),
-            RecordingFlow(),
-            audit=audit,
-            clock=clock,
-            approval_timeout_s=60,
-            confirm_poll_s=1,
-        ),
-    )
-    with TestClient(create_app(services=services), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-def _session(client: TestClient, email: str = "alice@example.com") -> dict[str, str]:
-    client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
-    tokens = client.post("/v1/auth/login", json={"email": email, "password": PASSWORD}).json()
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
-
-
-def _assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["request_id"] == response.headers["X-Request-Id"]
-    assert {"type", "title", "detail", "instance", "code"} <= body.keys()
-    return body
+__all__ = ["client", "probes"]  # fixtures, used by name
 
 
 def test_validation_errors_list_every_offending_field(client: TestClient) -> None:
     response = client.post("/v1/auth/register", json={"email": 42, "pasword": "x"})
-    body = _assert_problem(response, 422)
+    body = assert_problem(response, 422)
     fields = {error["field"] for error in body["errors"]}
     assert fields == {"email", "password", "pasword"}
 
 
 def test_domain_validation_uses_the_same_shape(client: TestClient) -> None:
     response = client.post("/v1/auth/register", json={"email": "alice@example.com", "password": "short"})
-    body = _assert_problem(response, 422)
+    body = assert_problem(response, 422)
     assert body["errors"][0]["field"] == "password"
 
 
@@ -212,7 +42,7 @@ def test_register_then_duplicate(client: TestClient) -> None:
     assert created.status_code == 201
     assert set(created.json()) == {"id", "email", "created_at"}
     duplicate = client.post("/v1/auth/register", json={"email": "ALICE@example.com", "password": PASSWORD})
-    _assert_problem(duplicate, 409)
+    assert_problem(duplicate, 409)
 
 
 def test_login_failures_look_identical(client: TestClient) -> None:
@@ -220,7 +50,7 @@ def test_login_failures_look_identical(client: TestClient) -> None:
     wrong = client.post("/v1/auth/login", json={"email": "alice@example.com", "password": "nope-nope-1"})
     unknown = client.post("/v1/auth/login", json={"email": "bob@example.com", "password": PASSWORD})
     for response in (wrong, unknown):
-        _assert_problem(response, 401)
+        assert_problem(response, 401)
     strip = ("request_id",)
     assert {k: v for k, v in wrong.json().items() if k not in strip} == {
         k: v for k, v in unknown.json().items() if k not in strip
@@ -232,17 +62,17 @@ def test_login_throttle_sends_retry_after(client: TestClient) -> None:
     for _ in range(3):
         client.post("/v1/auth/login", json={"email": "alice@example.com", "password": "nope-nope-1"})
     response = client.post("/v1/auth/login", json={"email": "alice@example.com", "password": PASSWORD})
-    _assert_problem(response, 429)
+    assert_problem(response, 429)
     assert 1 <= int(response.headers["Retry-After"]) <= 60
 
 
 def test_request_id_is_echoed_when_supplied(client: TestClient) -> None:
     response = client.get("/v1/me", headers={"X-Request-Id": "trace-123"})
-    assert _assert_problem(response, 401)["request_id"] == "trace-123"
+    assert assert_problem(response, 401)["request_id"] == "trace-123"
 
 
 def test_unknown_route_is_a_problem(client: TestClient) -> None:
-    _assert_problem(client.get("/v1/nowhere"), 404)
+    assert_problem(client.get("/v1/nowhere"), 404)
 
 
 def test_unexpected_errors_never_leak_a_trace(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -250,53 +80,53 @@ def test_unexpected_errors_never_leak_a_trace(client: TestClient, monkeypatch: p
         raise RuntimeError("secret internals at /srv/app.py line 12")
 
     monkeypatch.setattr(AccountService, "get_user", explode)
-    response = client.get("/v1/me", headers=_session(client))
-    body = _assert_problem(response, 500)
+    response = client.get("/v1/me", headers=login_session(client))
+    body = assert_problem(response, 500)
     assert "secret internals" not in response.text
     assert "Traceback" not in response.text
     assert body["code"] == "internal_error"
 
 
 def test_api_key_scopes_are_enforced(client: TestClient) -> None:
-    session = _session(client)
+    session = login_session(client)
     reader = client.post("/v1/api-keys", json={"name": "bot", "scopes": ["read"]}, headers=session).json()
     as_key = {"X-API-Key": reader["secret"]}
     assert client.get("/v1/me", headers=as_key).json()["auth"] == "api_key"
     assert client.get("/v1/wallets", headers=as_key).status_code == 200
-    _assert_problem(
+    assert_problem(
         client.post("/v1/wallets", json={"chain": "local-l1", "address": ADDRESS}, headers=as_key), 403
     )
     # Managing keys needs a user session, whatever the key's scopes.
-    _assert_problem(client.get("/v1/api-keys", headers=as_key), 403)
-    _assert_problem(client.post("/v1/api-keys", json={"name": "x", "scopes": ["read"]}, headers=as_key), 403)
+    assert_problem(client.get("/v1/api-keys", headers=as_key), 403)
+    assert_problem(client.post("/v1/api-keys", json={"name": "x", "scopes": ["read"]}, headers=as_key), 403)
 
 
 def test_api_key_listing_never_shows_secrets(client: TestClient) -> None:
-    session = _session(client)
+    session = login_session(client)
     created = client.post("/v1/api-keys", json={"name": "bot", "scopes": ["read", "trade"]}, headers=session)
     assert created.status_code == 201
     listed = client.get("/v1/api-keys", headers=session)
     assert created.json()["secret"] not in listed.text
     assert [item["id"] for item in listed.json()["items"]] == [created.json()["id"]]
     assert client.delete(f"/v1/api-keys/{created.json()['id']}", headers=session).status_code == 204
-    _assert_problem(client.get("/v1/me", headers={"X-API-Key": created.json()["secret"]}), 401)
+    assert_problem(client.get("/v1/me", headers={"X-API-Key": created.json()["secret"]}), 401)
 
 
 def test_unknown_scope_is_a_validation_error(client: TestClient) -> None:
     response = client.post(
-        "/v1/api-keys", json={"name": "bot", "scopes": ["admin"]}, headers=_session(client)
+        "/v1/api-keys", json={"name": "bot", "scopes": ["admin"]}, headers=login_session(client)
     )
-    assert _assert_problem(response, 422)["errors"][0]["field"].startswith("scopes")
+    assert assert_problem(response, 422)["errors"][0]["field"].startswith("scopes")
 
 
 def test_wallets_are_private_to_their_owner(client: TestClient) -> None:
-    alice, mallory = _session(client), _session(client, "mallory@example.com")
+    alice, mallory = login_session(client), login_session(client, "mallory@example.com")
     wallet = client.post(
         "/v1/wallets", json={"chain": "local-l2", "address": ADDRESS, "label": "cold"}, headers=alice
     )
     assert wallet.status_code == 201
     assert client.get("/v1/wallets", headers=mallory).json()["items"] == []
-    _assert_problem(client.delete(f"/v1/wallets/{wallet.json()['id']}", headers=mallory), 404)
+    assert_problem(client.delete(f"/v1/wallets/{wallet.json()['id']}", headers=mallory), 404)
     assert client.delete(f"/v1/wallets/{wallet.json()['id']}", headers=alice).status_code == 204
     assert client.get("/v1/wallets", headers=alice).json()["items"] == []
 
@@ -310,7 +140,7 @@ def test_wallets_are_private_to_their_owner(client: TestClient) -> None:
     ],
 )
 def test_wallet_input_is_checked(client: TestClient, payload: dict[str, str], field: str) -> None:
-    body = _assert_problem(client.post("/v1/wallets", json=payload, headers=_session(client)), 422)
+    body = assert_problem(client.post("/v1/wallets", json=payload, headers=login_session(client)), 422)
     assert body["errors"][0]["field"] == field
 
 
@@ -322,10 +152,10 @@ def test_chains_lists_the_active_ones(client: TestClient) -> None:
     ]
 
 
-def test_health_names_the_failed_dependency(client: TestClient, probes: list[_Probe]) -> None:
+def test_health_names_the_failed_dependency(client: TestClient, probes: list[FakeProbe]) -> None:
     assert client.get("/health").status_code == 200
     probes[1].up = False
-    body = _assert_problem(client.get("/health"), 503)
+    body = assert_problem(client.get("/health"), 503)
     assert body["failed"] == ["chain:local-l1"]
 
 
@@ -344,20 +174,20 @@ def test_tokens_of_a_chain_come_from_its_manifest(client: TestClient) -> None:
 
 def test_tokens_need_an_active_chain_with_a_deployment(client: TestClient) -> None:
     assert (
-        _assert_problem(client.get("/v1/tokens", params={"chain": "ethereum"}), 422)["errors"][0]["field"]
+        assert_problem(client.get("/v1/tokens", params={"chain": "ethereum"}), 422)["errors"][0]["field"]
         == "chain"
     )
-    assert _assert_problem(client.get("/v1/tokens"), 422)["errors"][0]["field"] == "chain"
-    _assert_problem(client.get("/v1/tokens", params={"chain": "local-l2"}), 404)
+    assert assert_problem(client.get("/v1/tokens"), 422)["errors"][0]["field"] == "chain"
+    assert_problem(client.get("/v1/tokens", params={"chain": "local-l2"}), 404)
 
 
 def test_opening_a_vault_needs_the_trade_scope(client: TestClient) -> None:
-    session = _session(client)
+    session = login_session(client)
     reader = client.post(
         "/v1/api-keys", json={"name": "bot", "scopes": ["read", "write"]}, headers=session
     ).json()
     payload = {"chain": "local-l1", "owner": ADDRESS}
-    _assert_problem(client.post("/v1/vaults", json=payload, headers={"X-API-Key": reader["secret"]}), 403)
+    assert_problem(client.post("/v1/vaults", json=payload, headers={"X-API-Key": reader["secret"]}), 403)
     opened = client.post("/v1/vaults", json=payload, headers=session)
     assert opened.status_code == 202
     assert opened.json()["status"] == "deploying"
@@ -376,16 +206,16 @@ def test_market_prices_in_the_order_asked_with_source_and_age(client: TestClient
 
 
 def test_market_prices_refuse_unknown_symbols_and_empty_lists(client: TestClient) -> None:
-    _assert_problem(client.get("/v1/market/prices", params={"symbols": "ETH,NOPE"}), 404)
+    assert_problem(client.get("/v1/market/prices", params={"symbols": "ETH,NOPE"}), 404)
     assert (
-        _assert_problem(client.get("/v1/market/prices", params={"symbols": " , "}), 422)["errors"][0]["field"]
+        assert_problem(client.get("/v1/market/prices", params={"symbols": " , "}), 422)["errors"][0]["field"]
         == "symbols"
     )
 
 
 def test_the_portfolio_values_the_callers_wallets_only(client: TestClient) -> None:
     # Given alice watches one address on each chain and mallory watches nothing
-    alice, mallory = _session(client), _session(client, "mallory@example.com")
+    alice, mallory = login_session(client), login_session(client, "mallory@example.com")
     for chain in ("local-l1", "local-l2"):
         client.post("/v1/wallets", json={"chain": chain, "address": ADDRESS, "label": chain}, headers=alice)
     # When each asks for their portfolio
@@ -399,7 +229,7 @@ def test_the_portfolio_values_the_callers_wallets_only(client: TestClient) -> No
     assert body["by_token"]["ETH"]["price_usd"] == "3000"
     assert body["allocation"] == {"ETH": "100.00"}
     assert Decimal(theirs.json()["total_usd"]) == 0
-    _assert_problem(client.get("/v1/portfolio"), 401)
+    assert_problem(client.get("/v1/portfolio"), 401)
 
 
 def test_market_history_and_analysis_refuse_unknown_symbols_and_periods_not_offered(
@@ -413,15 +243,15 @@ def test_market_history_and_analysis_refuse_unknown_symbols_and_periods_not_offe
     assert analysis["period"] == "30d"
     assert (analysis["analysis"]["candles"], analysis["analysis"]["rsi"]) == (0, None)
     # A symbol nobody prices is 404, a period not offered 422 naming the field
-    _assert_problem(client.get("/v1/market/NOPE/history"), 404)
-    _assert_problem(client.get("/v1/market/NOPE/analysis"), 404)
-    problem = _assert_problem(client.get("/v1/market/ETH/history", params={"period": "1y"}), 422)
+    assert_problem(client.get("/v1/market/NOPE/history"), 404)
+    assert_problem(client.get("/v1/market/NOPE/analysis"), 404)
+    problem = assert_problem(client.get("/v1/market/ETH/history", params={"period": "1y"}), 422)
     assert problem["errors"][0]["field"] == "period"
 
 
 def test_portfolio_refresh_records_history_and_performance_per_period(client: TestClient) -> None:
     # Given a user watching one address holding 1 ETH at 3000
-    session = _session(client, "history@example.com")
+    session = login_session(client, "history@example.com")
     client.post("/v1/wallets", json={"chain": "local-l1", "address": ADDRESS, "label": "h"}, headers=session)
     # When the portfolio is refreshed
     refreshed = client.post("/v1/portfolio/refresh", headers=session)
@@ -433,13 +263,13 @@ def test_portfolio_refresh_records_history_and_performance_per_period(client: Te
     assert Decimal(performance["end_usd"]) == Decimal(3000)
     assert Decimal(performance["flows_usd"]) == 0
     assert performance["by_token"]["ETH"]["end_amount"] == "1"
-    _assert_problem(client.get("/v1/portfolio/history", params={"period": "2d"}, headers=session), 422)
-    _assert_problem(client.get("/v1/portfolio/performance"), 401)
+    assert_problem(client.get("/v1/portfolio/history", params={"period": "2d"}, headers=session), 422)
+    assert_problem(client.get("/v1/portfolio/performance"), 401)
 
 
 def test_the_audit_log_is_paginated_verifiable_and_private_to_its_owner(client: TestClient) -> None:
     # Given three decisions in Alice's log
-    alice, bob = _session(client), _session(client, "bob@example.com")
+    alice, bob = login_session(client), login_session(client, "bob@example.com")
     alice_id = client.get("/v1/me", headers=alice).json()["id"]
     audit: AuditLog = client.app.state.services.audit  # type: ignore[attr-defined]
     for n in range(3):
@@ -461,13 +291,13 @@ def test_the_audit_log_is_paginated_verifiable_and_private_to_its_owner(client: 
     assert client.get("/v1/audit", headers=bob).json() == {"items": [], "next": None}
     assert client.get("/v1/audit/verify", headers=bob).json()["entries_checked"] == 0
     # And the route needs credentials and a sane page size
-    _assert_problem(client.get("/v1/audit"), 401)
-    _assert_problem(client.get("/v1/audit", params={"limit": 0}, headers=alice), 422)
+    assert_problem(client.get("/v1/audit"), 401)
+    assert_problem(client.get("/v1/audit", params={"limit": 0}, headers=alice), 422)
 
 
 def test_a_new_users_risk_profile_is_the_defaults_at_version_zero(client: TestClient) -> None:
     # Given a user who never set a risk profile
-    session = _session(client)
+    session = login_session(client)
     # When they read it
     response = client.get("/v1/risk/profile", headers=session)
     # Then they get the cautious defaults, automation off, at version 0
@@ -487,7 +317,7 @@ def test_a_new_users_risk_profile_is_the_defaults_at_version_zero(client: TestCl
 
 def test_a_risk_profile_put_is_read_back_and_a_stale_if_match_is_refused(client: TestClient) -> None:
     # Given a user, and another who must not see their profile
-    alice, bob = _session(client), _session(client, "bob@example.com")
+    alice, bob = login_session(client), login_session(client, "bob@example.com")
     profile = {
         "max_trade_usd": "250.5",
         "max_daily_usd": 1000,
@@ -507,9 +337,9 @@ def test_a_risk_profile_put_is_read_back_and_a_stale_if_match_is_refused(client:
     assert got.json()["automation"]["auto_approve"] is True
     assert client.get("/v1/risk/profile", headers=bob).json()["version"] == 0
     # And a write from the version she read before is a conflict; a malformed If-Match names the header
-    _assert_problem(client.put("/v1/risk/profile", json=profile, headers={**alice, "If-Match": '"0"'}), 409)
+    assert_problem(client.put("/v1/risk/profile", json=profile, headers={**alice, "If-Match": '"0"'}), 409)
     malformed = client.put("/v1/risk/profile", json=profile, headers={**alice, "If-Match": "yesterday"})
-    assert _assert_problem(malformed, 422)["errors"][0]["field"] == "If-Match"
+    assert assert_problem(malformed, 422)["errors"][0]["field"] == "If-Match"
 
 
 def test_a_nonsense_risk_profile_is_refused_naming_every_field(client: TestClient) -> None:
@@ -520,21 +350,21 @@ def test_a_nonsense_risk_profile_is_refused_naming_every_field(client: TestClien
         "automation": {"auto_approve_max_usd": "-2"},
     }
     # When it is put
-    response = client.put("/v1/risk/profile", json=profile, headers=_session(client))
+    response = client.put("/v1/risk/profile", json=profile, headers=login_session(client))
     # Then it is a 422 naming each offending field
-    fields = {error["field"] for error in _assert_problem(response, 422)["errors"]}
+    fields = {error["field"] for error in assert_problem(response, 422)["errors"]}
     assert fields == {"max_trade_usd", "max_slippage_bps", "automation.auto_approve_max_usd"}
     inconsistent = client.put(
         "/v1/risk/profile",
         json={"max_trade_usd": 100, "automation": {"auto_approve_max_usd": 500}},
-        headers=_session(client, "carol@example.com"),
+        headers=login_session(client, "carol@example.com"),
     )
-    assert _assert_problem(inconsistent, 422)["errors"][0]["field"] == "automation.auto_approve_max_usd"
+    assert assert_problem(inconsistent, 422)["errors"][0]["field"] == "automation.auto_approve_max_usd"
 
 
 def test_the_risk_profile_needs_read_to_see_and_write_to_change(client: TestClient) -> None:
     # Given API keys with read only, and with read and trade but not write
-    session = _session(client)
+    session = login_session(client)
     keys = {
         scopes: client.post(
             "/v1/api-keys", json={"name": "-".join(scopes), "scopes": list(scopes)}, headers=session
@@ -543,11 +373,11 @@ def test_the_risk_profile_needs_read_to_see_and_write_to_change(client: TestClie
     }
     # When each reads and changes the profile
     # Then reading needs read, and changing needs write: a trading key cannot widen its own limits
-    _assert_problem(client.get("/v1/risk/profile"), 401)
-    _assert_problem(client.put("/v1/risk/profile", json={}), 401)
+    assert_problem(client.get("/v1/risk/profile"), 401)
+    assert_problem(client.put("/v1/risk/profile", json={}), 401)
     assert client.get("/v1/risk/profile", headers={"X-API-Key": keys[("read",)]}).status_code == 200
-    _assert_problem(client.get("/v1/risk/profile", headers={"X-API-Key": keys[("write",)]}), 403)
+    assert_problem(client.get("/v1/risk/profile", headers={"X-API-Key": keys[("write",)]}), 403)
     for scopes in (("read",), ("read", "trade")):
-        _assert_problem(client.put("/v1/risk/profile", json={}, headers={"X-API-Key": keys[scopes]}), 403)
+        assert_problem(client.put("/v1/risk/profile", json={}, headers={"X-API-Key": keys[scopes]}), 403)
     written = client.put("/v1/risk/profile", json={}, headers={"X-API-Key": keys[("write",)]})
     assert (written.status_code, written.json()["version"]) == (200, 1)

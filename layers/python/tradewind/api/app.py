@@ -16,6 +16,7 @@ from tradewind.api.routes import (
     market,
     me,
     portfolio,
+    preferences,
     risk,
     tokens,
     trades,
@@ -47,6 +48,7 @@ def create_app(settings: ApiSettings | None = None, services: Services | None = 
         market,
         portfolio,
         risk,
+        preferences,
         trades,
         audit,
     )

@@ -24,6 +24,8 @@ from tradewind.health.service import HealthService
 from tradewind.market.service import MarketService
 from tradewind.portfolio.factory import build_portfolio_service
 from tradewind.portfolio.service import PortfolioService
+from tradewind.preferences.dynamodb import DynamoPreferencesRepository
+from tradewind.preferences.service import PreferencesService
 from tradewind.prices.factory import build_price_service
 from tradewind.prices.history import DynamoPriceHistory
 from tradewind.prices.service import PriceService
@@ -56,6 +58,7 @@ class Services:
     market: Callable[[], MarketService]
     health: HealthService
     risk: RiskService
+    preferences: PreferencesService
     audit: AuditLog
     trades: TradeService
 
@@ -121,6 +124,7 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
         market=cache(lambda: MarketService(prices(), DynamoPriceHistory(), clock)),
         health=HealthService(probes),
         risk=RiskService(DynamoRiskProfilesRepository(), settings.risk_deny_list, clock),
+        preferences=PreferencesService(DynamoPreferencesRepository(), clock),
         audit=audit,
         trades=TradeService(
             DynamoTradesRepository(),

@@ -9,6 +9,7 @@ Item keys (pk / sk):
 - ``APIKEY#<key id>`` / ``APIKEY``                 the same key, looked up when it authenticates
 - ``USER#<id>`` / ``WALLET#<wallet id>``           a watched wallet (id derived from chain+address)
 - ``USER#<id>`` / ``RISKPROFILE``                  the user's risk profile (limits, automation; versioned)
+- ``USER#<id>`` / ``PREFERENCES``                  the user's preferences for the assistant (versioned)
 - ``AUDIT#<user>`` / ``SEQ#<seq>``                 one audit entry (seq padded to 12 digits; never changed)
 - ``AUDIT#<user>`` / ``HEAD``                      the audit chain's latest seq and hash (appends check it)
 - ``AUDIT#<user>`` / ``EVENT#<event id>``          claims an event id for one audit entry (idempotent appends)

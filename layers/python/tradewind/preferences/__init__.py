@@ -1,0 +1,1 @@
+"""The preferences context: how each user wants the assistant to advise them."""
