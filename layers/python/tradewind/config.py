@@ -17,6 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 Stage = Literal["local", "dev", "prod"]
 
 
+def parse_json_text(value: object) -> object:
+    """A setting given as JSON text in the environment, decoded; anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"not valid JSON: {e}") from e
+
+
 class EnvironmentSettings(BaseModel):
     """Base of every settings mixin: immutable, and loadable from prefixed environment variables."""
 
@@ -79,12 +89,7 @@ class ChainSettings(EnvironmentSettings):
     @field_validator("rpc_urls", mode="before")
     @classmethod
     def _parse_json(cls, value: object) -> object:
-        if isinstance(value, str):
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"not valid JSON: {e}") from e
-        return value
+        return parse_json_text(value)
 
 
 class DeploymentsSettings(EnvironmentSettings):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from pydantic import Field, HttpUrl, field_validator
 
-from tradewind.config import EnvironmentSettings
+from tradewind.config import EnvironmentSettings, parse_json_text
 
 
 class ChainTableSettings(EnvironmentSettings):
@@ -40,12 +38,7 @@ class ProtectedRpcSettings(EnvironmentSettings):
     @field_validator("protected_rpc_urls", mode="before")
     @classmethod
     def _parse_json(cls, value: object) -> object:
-        if isinstance(value, str):
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"not valid JSON: {e}") from e
-        return value
+        return parse_json_text(value)
 
 
 class FeeSettings(EnvironmentSettings):

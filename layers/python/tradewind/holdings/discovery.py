@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from eth_abi.abi import decode
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tradewind.chains.batch import RpcTransport, call_batch, eth_call
 from tradewind.chains.registry import Chain, ChainRegistry
+from tradewind.clock import utc_now
 from tradewind.crypto.keccak import keccak256
 from tradewind.deployments.manifest import DeploymentManifest, TokenEntry
 from tradewind.deployments.registry import ManifestSource
@@ -226,10 +227,6 @@ def _listed(manifest: DeploymentManifest) -> list[str]:
     return [token.address for token in manifest.tokens] + [vault.address for vault in manifest.vaults]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class TokenDiscovery:
     """Finds the ERC-20s an owner received that the chain's manifest does not list, and remembers them."""
 
@@ -241,7 +238,7 @@ class TokenDiscovery:
         *,
         settings: HoldingsSettings,
         transport: RpcTransport,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._chains = chains
         self._manifests = manifests

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from eth_abi.exceptions import DecodingError
 
 from tradewind.chains.batch import Reverted, RpcTransport, call_batch, eth_call
 from tradewind.chains.registry import Chain, ChainRegistry
+from tradewind.clock import utc_now
 from tradewind.deployments.manifest import DeploymentManifest
 from tradewind.deployments.registry import ManifestSource
 from tradewind.errors import DependencyUnavailable, InvalidInput
@@ -51,10 +52,6 @@ from tradewind.wallets.addresses import validate_address
 _OwnerLiquidity = tuple[list[LiquidityPosition], list[str]]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class HoldingsReader:
     """Reads the holdings of owners per chain; a chain that does not answer falls back to its snapshot."""
 
@@ -66,7 +63,7 @@ class HoldingsReader:
         *,
         settings: HoldingsSettings,
         transport: RpcTransport,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utc_now,
         discovered: DiscoveredTokens | None = None,
     ) -> None:
         self._chains = chains

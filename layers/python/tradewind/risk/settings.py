@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from pydantic import Field, field_validator
 
-from tradewind.config import EnvironmentSettings
+from tradewind.config import EnvironmentSettings, parse_json_text
 from tradewind.errors import InvalidInput
 from tradewind.wallets.addresses import validate_address
 
@@ -24,10 +22,7 @@ class RiskSettings(EnvironmentSettings):
         if not isinstance(value, str):
             return value
         if value.lstrip().startswith("["):
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"not valid JSON: {e}") from e
+            return parse_json_text(value)
         return [item.strip() for item in value.split(",") if item.strip()]
 
     @field_validator("risk_deny_list")
