@@ -15,6 +15,7 @@ from tests.unit.memory import (
     FakeClock,
     InMemoryAccountsRepository,
     InMemoryAuditRepository,
+    InMemoryConversationsRepository,
     InMemoryManifests,
     InMemoryPreferencesRepository,
     InMemoryPriceHistory,
@@ -31,6 +32,11 @@ from tradewind.accounts.tokens import AccessTokenIssuer
 from tradewind.api.app import create_app
 from tradewind.api.container import Services
 from tradewind.api.settings import ApiSettings
+from tradewind.assistant.factory import vocabulary
+from tradewind.assistant.offline import OfflineEngine
+from tradewind.assistant.service import AssistantService
+from tradewind.assistant.tools import Ports, Tools
+from tradewind.assistant.trade_plan import TradePlanner
 from tradewind.audit.service import AuditLog
 from tradewind.chains.registry import ChainRegistry
 from tradewind.deployments.manifest import TokenEntry, VaultDefaults
@@ -39,12 +45,15 @@ from tradewind.errors import DependencyUnavailable
 from tradewind.health.service import HealthService
 from tradewind.holdings.models import ChainHoldings, OwnerHoldings, TokenBalance
 from tradewind.holdings.snapshots import InMemorySnapshotSource
+from tradewind.insights.service import InsightsService
 from tradewind.market.service import MarketService
 from tradewind.portfolio.service import PortfolioService
 from tradewind.preferences.service import PreferencesService
 from tradewind.prices.models import Price
 from tradewind.prices.service import PriceService
 from tradewind.risk.service import RiskService
+from tradewind.trading.models import TradeSide
+from tradewind.trading.quote_models import Quote
 from tradewind.trading.service import TradeService
 from tradewind.vaults.onchain import VaultStateReader
 from tradewind.vaults.service import VaultService
@@ -103,6 +112,13 @@ class _OneEthEach:
         ]
 
 
+class NoQuotes:
+    """The quote port without a chain: unit tests of the API only check that a quote is asked for."""
+
+    def quote(self, chain: str, sell: str, buy: str, amount: Decimal, side: TradeSide) -> Quote:
+        raise DependencyUnavailable(f"no chain to quote {sell} for {buy} on {chain}", dependency="chain")
+
+
 @pytest.fixture
 def probes() -> list[FakeProbe]:
     return [FakeProbe("dynamodb", up=True), FakeProbe("chain:local-l1", up=True)]
@@ -144,6 +160,38 @@ def client(probes: list[FakeProbe]) -> Iterator[TestClient]:
     )
     market = MarketService(prices, InMemoryPriceHistory(), clock)
     audit = AuditLog(InMemoryAuditRepository(), clock)
+    preferences = PreferencesService(InMemoryPreferencesRepository(), clock)
+    trades = TradeService(
+        InMemoryTradesRepository(),
+        vaults,
+        TokenService(chains, manifests),
+        RecordingFlow(),
+        audit=audit,
+        clock=clock,
+        approval_timeout_s=60,
+        confirm_poll_s=1,
+    )
+    insights = InsightsService(portfolio, market, preferences, vaults, yields=list)
+    tokens = TokenService(chains, manifests)
+    ports = Ports(
+        portfolio=portfolio,
+        prices=prices,
+        market=market,
+        insights=insights,
+        quotes=NoQuotes(),
+        trades=trades,
+        planner=TradePlanner(vaults, tokens, portfolio, prices, [c.key for c in chains]),
+        yields=list,
+        proposal_wait_s=0,
+    )
+    assistant = AssistantService(
+        InMemoryConversationsRepository(),
+        OfflineEngine(Tools(ports).toolbox()),
+        None,
+        lambda: vocabulary(chains, tokens),
+        clock,
+        recent_turns=6,
+    )
     services = Services(
         settings=settings,
         chains=chains,
@@ -163,18 +211,11 @@ def client(probes: list[FakeProbe]) -> Iterator[TestClient]:
         market=lambda: market,
         health=HealthService(probes),
         risk=RiskService(InMemoryRiskProfilesRepository(), deny_list=(), clock=clock),
-        preferences=PreferencesService(InMemoryPreferencesRepository(), clock),
+        preferences=preferences,
         audit=audit,
-        trades=TradeService(
-            InMemoryTradesRepository(),
-            vaults,
-            TokenService(chains, manifests),
-            RecordingFlow(),
-            audit=audit,
-            clock=clock,
-            approval_timeout_s=60,
-            confirm_poll_s=1,
-        ),
+        trades=trades,
+        insights=lambda: insights,
+        assistant=lambda: assistant,
     )
     with TestClient(create_app(services=services), raise_server_exceptions=False) as test_client:
         yield test_client

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tradewind.accounts.models import ApiKey, ApiKeyRecord, RefreshTokenRecord, SessionFamily, UserRecord
+from tradewind.assistant.conversations import Conversation, Turn
+from tradewind.assistant.memory_repository import serialized_turn
 from tradewind.audit.models import GENESIS_HASH, AuditEntry, ChainHead
 from tradewind.audit.repository import ChainMoved
 from tradewind.deployments.manifest import DeploymentManifest
@@ -354,3 +357,58 @@ class InMemoryPreferencesRepository:
             raise Conflict(f"the preferences are no longer at version {version - 1}; read them again")
         self.preferences[user_id] = StoredPreferences.of(preferences, version=version, updated_at=updated_at)
         return self.preferences[user_id]
+
+
+class InMemoryConversationsRepository:
+    """ConversationsRepository over dicts, with the DynamoDB adapter's conditions and its JSON round trip."""
+
+    def __init__(self) -> None:
+        self.conversations: dict[tuple[str, str], Conversation] = {}
+        self.turns_of: dict[tuple[str, str], list[Turn]] = {}
+
+    def create(self, conversation: Conversation) -> None:
+        key = (conversation.user_id, conversation.id)
+        if key in self.conversations:
+            raise Conflict("a conversation with this id already exists")
+        self.conversations[key] = conversation
+
+    def get(self, user_id: str, conversation_id: str) -> Conversation | None:
+        return self.conversations.get((user_id, conversation_id))
+
+    def list(self, user_id: str, limit: int, before: str | None = None) -> builtins.list[Conversation]:
+        mine = sorted(
+            (c for (u, _), c in self.conversations.items() if u == user_id), key=lambda c: c.id, reverse=True
+        )
+        return [c for c in mine if before is None or c.id < before][:limit]
+
+    def append_turn(
+        self, user_id: str, conversation_id: str, turn: Turn, expected_version: int
+    ) -> Conversation:
+        # Stored as the adapter stores it, so that a test sees what DynamoDB would give back.
+        stored = Turn.model_validate_json(serialized_turn(turn))
+        updated = self._current(user_id, conversation_id, expected_version).with_turn(turn)
+        self.turns_of.setdefault((user_id, conversation_id), []).append(stored)
+        self.conversations[(user_id, conversation_id)] = updated
+        return updated
+
+    def turns(self, user_id: str, conversation_id: str, start: int = 0) -> builtins.list[Turn]:
+        return [t for t in self.turns_of.get((user_id, conversation_id), []) if t.index >= start]
+
+    def summarise(
+        self, user_id: str, conversation_id: str, summary: str, through: int, expected_version: int
+    ) -> Conversation:
+        updated = self._current(user_id, conversation_id, expected_version).summarised(summary, through)
+        self.conversations[(user_id, conversation_id)] = updated
+        return updated
+
+    def delete(self, user_id: str, conversation_id: str) -> bool:
+        self.turns_of.pop((user_id, conversation_id), None)
+        return self.conversations.pop((user_id, conversation_id), None) is not None
+
+    def _current(self, user_id: str, conversation_id: str, expected_version: int) -> Conversation:
+        conversation = self.conversations.get((user_id, conversation_id))
+        if conversation is None:
+            raise NotFound("no such conversation")
+        if conversation.version != expected_version:
+            raise Conflict(f"the conversation is at version {conversation.version}, not {expected_version}")
+        return conversation

@@ -258,3 +258,14 @@ def test_a_blocked_trade_is_rejected_whatever_the_policy() -> None:
 @pytest.mark.parametrize("bps", [1, 30, 50, 333, 9_999])
 def test_the_reported_minimum_is_the_one_the_vault_call_carries(expected: int, bps: int) -> None:
     assert min_amount_out(expected, bps) == vault_minimum(expected, bps)
+
+
+def test_a_trade_the_assistant_proposed_always_waits_for_the_user() -> None:
+    # Given a trade automation would approve, proposed by the assistant
+    candidate = sample_candidate(proposed_by_assistant=True)
+    # When it is assessed
+    report = assess(candidate, AUTOMATED, deny_list=())
+    # Then it waits for the user, saying why, and is otherwise judged like any trade
+    assert report.decision is Decision.NEEDS_APPROVAL
+    assert _codes(report, Severity.INFO) == ["proposed_by_assistant"]
+    assert report.score == assess(sample_candidate(), AUTOMATED, deny_list=()).score

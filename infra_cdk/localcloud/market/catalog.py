@@ -43,13 +43,18 @@ class PoolSpec:
 
 @dataclass(frozen=True)
 class VaultSpec:
-    """A YieldVault: the deployer seeds it with ``seed`` assets, then harvests ``harvest`` as yield."""
+    """A YieldVault: the deployer seeds it with ``seed`` assets, then harvests ``harvest`` as yield.
+
+    While the market simulator runs, it harvests the yield ``apy`` (a fraction, 0.045 is 4.5 %)
+    accrues on the vault's assets, so that the vault's measured APY comes out near it.
+    """
 
     symbol: str
     name: str
     asset: str
     seed: Decimal
     harvest: Decimal
+    apy: Decimal
 
 
 TOKENS: tuple[TokenSpec, ...] = (
@@ -120,8 +125,22 @@ LONG_TAIL_POOLS: tuple[PoolSpec, ...] = (
 POOLS: tuple[PoolSpec, ...] = MAJOR_POOLS + LONG_TAIL_POOLS
 
 VAULTS: tuple[VaultSpec, ...] = (
-    VaultSpec("twyUSDC", "Tradewind Yield USDC", "USDC", seed=Decimal(100_000), harvest=Decimal(5_000)),
-    VaultSpec("twyDAI", "Tradewind Yield DAI", "DAI", seed=Decimal(100_000), harvest=Decimal(2_000)),
+    VaultSpec(
+        "twyUSDC",
+        "Tradewind Yield USDC",
+        "USDC",
+        seed=Decimal(100_000),
+        harvest=Decimal(5_000),
+        apy=Decimal("0.045"),
+    ),
+    VaultSpec(
+        "twyDAI",
+        "Tradewind Yield DAI",
+        "DAI",
+        seed=Decimal(100_000),
+        harvest=Decimal(2_000),
+        apy=Decimal("0.03"),
+    ),
 )
 
 # Fee tiers the canonical factory constructor does not enable (0.01 % came later by governance).

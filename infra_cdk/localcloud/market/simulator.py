@@ -1,4 +1,7 @@
-"""A market simulator for the local chains: seeded random-walk swaps through the real Uniswap V3 pools."""
+"""A market simulator for the local chains: seeded random-walk swaps through the real Uniswap V3 pools.
+
+Each tick also harvests into the yield vaults what their catalog APY accrued since the last harvest.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from web3.exceptions import Web3Exception
 
 from localcloud.errors import LocalCloudError
 from localcloud.market import artifacts
-from localcloud.market.catalog import MAJOR_POOLS, token_spec
+from localcloud.market.catalog import MAJOR_POOLS, VAULTS, token_spec
 from localcloud.market.funding import fund
 from localcloud.market.pricing import Q96, price_from_sqrt_x96, units_worth
 from localcloud.market.sender import Sender
@@ -40,6 +43,7 @@ _FEE_DENOMINATOR = 1_000_000
 # Swaps are valid for a while in block time, so a slow node does not turn every tick into a revert.
 _DEADLINE_S = 600
 _PEGGED_VOLATILITY = 0.1
+_SECONDS_PER_YEAR = 365 * 24 * 3600
 
 
 class MarketSimFailed(LocalCloudError):
@@ -95,6 +99,13 @@ class _ChainWalk:
         self.router = self.w3.eth.contract(
             address=Web3.to_checksum_address(manifest.uniswap_v3.swap_router), abi=router_abi
         )
+        apys = {spec.symbol: spec.apy for spec in VAULTS}
+        self._yield_vaults = [
+            (vault, apys[vault.symbol]) for vault in manifest.vaults if vault.symbol in apys
+        ]
+        self._vault_abi = artifacts.market("YieldVault").abi
+        # Block time of each vault's last harvest, by symbol; the first tick only starts the clock.
+        self._harvested_at: dict[str, int] = {}
 
     def tick(self) -> Swap:
         """Draw one move and make it as one swap; the random draws do not depend on the outcome."""
@@ -137,6 +148,31 @@ class _ChainWalk:
         after: int = contract.functions.slot0().call()[0]
         price = price_from_sqrt_x96(after, token_spec(pool.token0).decimals, token_spec(pool.token1).decimals)
         return Swap(self.manifest.chain_key, pool.name, token_in, amount, price)
+
+    def harvest(self) -> dict[str, int]:
+        """Harvest into each vault the yield its APY accrued since the last harvest; base units by vault.
+
+        Simple interest on ``totalAssets`` over the block time elapsed; a vault whose accrual rounds
+        to zero keeps accruing from its last harvest. The deployer owns the vaults (it deployed them),
+        mints the asset (a TestToken it owns) and approved every vault to pull it when it seeded them.
+        """
+        owner = Sender(self.w3, Web3.to_checksum_address(self.manifest.deployer))
+        now: int = self.w3.eth.get_block("latest")["timestamp"]
+        harvested: dict[str, int] = {}
+        for vault, apy in self._yield_vaults:
+            since = self._harvested_at.setdefault(vault.symbol, now)
+            contract = self.w3.eth.contract(
+                address=Web3.to_checksum_address(vault.address), abi=self._vault_abi
+            )
+            total_assets: int = contract.functions.totalAssets().call()
+            amount = int(total_assets * apy * (now - since) / _SECONDS_PER_YEAR)
+            if amount == 0:
+                continue
+            owner.send(self._token(vault.asset).functions.mint(owner.sender, amount))
+            owner.send(contract.functions.harvest(amount))
+            self._harvested_at[vault.symbol] = now
+            harvested[vault.symbol] = amount
+        return harvested
 
     def _ready(self) -> Sender:
         """The simulator account, funded and with the router approved for every pool token, once."""
@@ -186,6 +222,8 @@ class _ChainWalk:
 
 class MarketSimulator:
     """Moves the major pools' prices: each tick one seeded random-walk swap per chain, in a background thread.
+
+    Each tick also harvests the yield vaults' accrued yield at their catalog APY (``_ChainWalk.harvest``).
 
     The walk is in log price: each tick picks a pool and moves it by ``-reversion * deviation +
     N(0, volatility)``, where the deviation is from the catalog price, so prices wander but stay
@@ -262,11 +300,12 @@ class MarketSimulator:
                     break
                 try:
                     swap = walk.tick()
+                    # Appended first: the swap was made even if the harvest after it fails.
+                    swaps.append(swap)
+                    harvested = walk.harvest()
+                    logger.debug("market simulator swap: %s, harvested %s", swap, harvested)
                 except _TICK_ERRORS as e:
                     logger.warning("market simulator tick on %s failed: %s", walk.manifest.chain_key, e)
-                    continue
-                logger.debug("market simulator swap: %s", swap)
-                swaps.append(swap)
         return swaps
 
     def _run(self) -> None:

@@ -9,6 +9,7 @@ from tradewind.api.middleware import RequestContextMiddleware
 from tradewind.api.problems import register_problem_handlers
 from tradewind.api.routes import (
     api_keys,
+    assistant,
     audit,
     auth,
     chains,
@@ -17,6 +18,7 @@ from tradewind.api.routes import (
     me,
     portfolio,
     preferences,
+    recommendations,
     risk,
     tokens,
     trades,
@@ -51,6 +53,8 @@ def create_app(settings: ApiSettings | None = None, services: Services | None = 
         preferences,
         trades,
         audit,
+        recommendations,
+        assistant,
     )
     for module in routes:
         app.include_router(module.router)

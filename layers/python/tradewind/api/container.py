@@ -6,12 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
 from tradewind.accounts.credentials import allow_reserved_email_domains
 from tradewind.accounts.dynamodb import DynamoAccountsRepository
 from tradewind.accounts.service import AccountService, LoginThrottle
 from tradewind.accounts.tokens import AccessTokenIssuer
 from tradewind.api.settings import ApiSettings
+from tradewind.assistant.dynamodb import DynamoConversationsRepository
 from tradewind.audit.dynamodb import DynamoAuditRepository
 from tradewind.audit.service import AuditLog
 from tradewind.aws.secrets import SecretValue
@@ -21,6 +23,7 @@ from tradewind.deployments.registry import ParameterManifestSource
 from tradewind.deployments.tokens import TokenService
 from tradewind.health.probes import ChainProbe, DynamoTableProbe, KmsKeyProbe, Probe
 from tradewind.health.service import HealthService
+from tradewind.insights.service import InsightsService
 from tradewind.market.service import MarketService
 from tradewind.portfolio.factory import build_portfolio_service
 from tradewind.portfolio.service import PortfolioService
@@ -42,6 +45,10 @@ from tradewind.vaults.service import VaultService
 from tradewind.wallets.dynamodb import DynamoWalletsRepository
 from tradewind.wallets.service import WalletService
 
+if TYPE_CHECKING:
+    from tradewind.assistant.factory import YieldOptions
+    from tradewind.assistant.service import AssistantService
+
 
 @dataclass(frozen=True)
 class Services:
@@ -61,6 +68,8 @@ class Services:
     preferences: PreferencesService
     audit: AuditLog
     trades: TradeService
+    insights: Callable[[], InsightsService]
+    assistant: Callable[[], AssistantService]
 
 
 def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_now) -> Services:
@@ -92,6 +101,73 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
     audit = AuditLog(DynamoAuditRepository(), clock)
     # Built on the first price request: its TWAP source brings web3, which cold starts must not pay.
     prices = cache(lambda: build_price_service(settings, chains, manifests))
+    vault_records = DynamoVaultsRepository()
+    # Built on the first portfolio request: the holdings reader brings eth_abi. It lists vault
+    # records from the repository, not VaultService, which reads each vault's state on chain.
+    portfolio = cache(
+        lambda: build_portfolio_service(
+            settings,
+            chains=chains,
+            manifests=manifests,
+            wallets=wallets,
+            vaults=vault_records,
+            prices=prices(),
+            rpc_timeout_s=settings.rpc_timeout_s,
+            clock=clock,
+        )
+    )
+    market = cache(lambda: MarketService(prices(), DynamoPriceHistory(), clock))
+    preferences = PreferencesService(DynamoPreferencesRepository(), clock)
+    trades = TradeService(
+        DynamoTradesRepository(),
+        vault_records,
+        tokens,
+        StepFunctionsTradeFlow(settings.trade_state_machine_arn),
+        audit=audit,
+        clock=clock,
+        approval_timeout_s=settings.approval_timeout_s,
+        confirm_poll_s=settings.confirm_poll_s,
+    )
+
+    @cache
+    def insights() -> tuple[InsightsService, YieldOptions]:
+        from tradewind.assistant.factory import build_insights  # noqa: PLC0415 - brings eth_abi and httpx
+
+        return build_insights(
+            settings,
+            chains=chains,
+            manifests=manifests,
+            portfolio=portfolio(),
+            market=market(),
+            preferences=preferences,
+            vaults=vault_records,
+            prices=prices(),
+            rpc_timeout_s=settings.rpc_timeout_s,
+        )
+
+    @cache
+    def assistant() -> AssistantService:
+        from tradewind.assistant.factory import build_assistant  # noqa: PLC0415 - brings the quoter
+
+        service, yields = insights()
+        return build_assistant(
+            settings,
+            conversations=DynamoConversationsRepository(),
+            chains=chains,
+            manifests=manifests,
+            tokens=tokens,
+            vaults=vault_records,
+            portfolio=portfolio(),
+            prices=prices(),
+            market=market(),
+            insights=service,
+            yields=yields,
+            trades=trades,
+            rpc_timeout_s=settings.rpc_timeout_s,
+            secret_cache_s=settings.secret_cache_s,
+            clock=clock,
+        )
+
     return Services(
         settings=settings,
         chains=chains,
@@ -99,7 +175,7 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
         wallets=wallets,
         tokens=tokens,
         vaults=VaultService(
-            DynamoVaultsRepository(),
+            vault_records,
             chains=chains,
             manifests=manifests,
             dispatcher=LambdaDispatcher(settings.chain_executor_function),
@@ -107,33 +183,13 @@ def build_services(settings: ApiSettings, clock: Callable[[], datetime] = utc_no
             clock=clock,
         ),
         prices=prices,
-        # Built on the first portfolio request: the holdings reader brings eth_abi. It lists vault
-        # records from the repository, not VaultService, which reads each vault's state on chain.
-        portfolio=cache(
-            lambda: build_portfolio_service(
-                settings,
-                chains=chains,
-                manifests=manifests,
-                wallets=wallets,
-                vaults=DynamoVaultsRepository(),
-                prices=prices(),
-                rpc_timeout_s=settings.rpc_timeout_s,
-                clock=clock,
-            )
-        ),
-        market=cache(lambda: MarketService(prices(), DynamoPriceHistory(), clock)),
+        portfolio=portfolio,
+        market=market,
         health=HealthService(probes),
         risk=RiskService(DynamoRiskProfilesRepository(), settings.risk_deny_list, clock),
-        preferences=PreferencesService(DynamoPreferencesRepository(), clock),
+        preferences=preferences,
         audit=audit,
-        trades=TradeService(
-            DynamoTradesRepository(),
-            DynamoVaultsRepository(),
-            tokens,
-            StepFunctionsTradeFlow(settings.trade_state_machine_arn),
-            audit=audit,
-            clock=clock,
-            approval_timeout_s=settings.approval_timeout_s,
-            confirm_poll_s=settings.confirm_poll_s,
-        ),
+        trades=trades,
+        insights=lambda: insights()[0],
+        assistant=assistant,
     )

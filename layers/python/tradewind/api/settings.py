@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tradewind.assistant.settings import AssistantSettings
 from tradewind.config import (
     AccountsTableSettings,
     AuthSettings,
@@ -15,6 +16,7 @@ from tradewind.portfolio.settings import PortfolioSettings
 from tradewind.prices.settings import PriceSettings
 from tradewind.risk.settings import RiskSettings
 from tradewind.trading.settings import TradingSettings
+from tradewind.yields.settings import YieldSettings
 
 
 class ApiSettings(
@@ -29,5 +31,7 @@ class ApiSettings(
     PortfolioSettings,
     RiskSettings,
     TradingSettings,
+    YieldSettings,
+    AssistantSettings,
 ):
     """Everything the API function needs."""

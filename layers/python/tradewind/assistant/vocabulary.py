@@ -82,6 +82,7 @@ ANALYSIS_WORDS = frozenset(
         "perform",
         "performed",
         "drawdown",
+        "rsi",
         "momentum",
         "doing",
         "done",
@@ -182,6 +183,18 @@ PERIOD_WORDS = {
     ("month",): Period.MONTH,
     ("monthly",): Period.MONTH,
     ("30", "days"): Period.MONTH,
+}
+
+# What people call the chains we know, besides their key and name. Names that are also token symbols
+# ("ARB", "OP") are left out: "sell ARB" must read as the token.
+CHAIN_ALIASES: dict[str, tuple[str, ...]] = {
+    "ethereum": ("mainnet", "ethereum mainnet"),
+    "arbitrum": ("arbitrum",),
+    "optimism": ("optimism",),
+    "base": (),
+    "polygon": ("polygon",),
+    "local-l1": ("l1",),
+    "local-l2": ("l2",),
 }
 
 KNOWN_WORDS = (

@@ -264,6 +264,8 @@ def denied_addresses(candidate: TradeCandidate, deny_list: Iterable[str]) -> Fin
 def automation(candidate: TradeCandidate, profile: RiskProfile) -> list[Finding]:
     """Why the user's automation policy does not cover this trade; empty when it does."""
     policy = profile.automation
+    if candidate.proposed_by_assistant:
+        return [_info("proposed_by_assistant", "proposed by the assistant, so it waits for your approval")]
     if not policy.auto_approve:
         return [_info("automation_off", "automatic approval is off")]
     reasons: list[Finding] = []

@@ -202,6 +202,7 @@ class TradeCandidate(BaseModel):
     pool: ChecksumAddress | None = None
     simulation: Simulation
     volume_24h_usd: Usd = Field(description="USD the user sold in the last 24 h, this trade excluded")
+    proposed_by_assistant: bool = Field(default=False, description="never approved without the user")
 
     @model_validator(mode="after")
     def _note_when_unmeasured(self) -> Self:

@@ -21,6 +21,8 @@ Item keys (pk / sk):
 - ``PRICE#<symbol>`` / ``AT#<time>``               one recorded price (TTL)
 - ``USER#<id>`` / ``TRADE#<trade id>``             a trade, its status and version (optimistic locking)
 - ``IDEMKEY#<id>#<key>`` / ``IDEMKEY``             claims an Idempotency-Key for one trade (TTL)
+- ``USER#<id>`` / ``CONVERSATION#<conv id>``       an assistant conversation and its summary (versioned)
+- ``CHAT#<id>#<conv id>`` / ``TURN#<index>``       one turn of it (index padded to 6 digits; never changed)
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ from tradewind.errors import DependencyUnavailable, InvalidInput, NotFound
 from tradewind.holdings.multicall import selector
 from tradewind.risk.models import BPS, Simulation, TradeCandidate, VaultTokenLimits
 from tradewind.trading.analysis_models import Analysis, OwnerApproval, Review
-from tradewind.trading.models import Trade
+from tradewind.trading.models import Trade, TradeOrigin
 from tradewind.trading.quote_models import Quote
 from tradewind.trading.quotes import PriceLookup, Quoter
 from tradewind.trading.vault_calls import (
@@ -233,6 +233,7 @@ class TradeAnalyzer:
             pool=self._pool(analysis),
             simulation=simulation,
             volume_24h_usd=self._volume.usd_sold_since(trade.user_id, since).quantize(_USD_PLACES),
+            proposed_by_assistant=trade.request.origin is TradeOrigin.ASSISTANT,
         )
 
     def _pool(self, analysis: Analysis) -> str | None:

@@ -25,6 +25,14 @@ class TradeSide(StrEnum):
     EXACT_OUT = "exact_out"
 
 
+class TradeOrigin(StrEnum):
+    """Who asked for the trade: the user through the API, or the assistant on the user's behalf."""
+
+    USER = "user"
+    # The assistant only proposes: its trades always wait for the user, whatever the automation policy.
+    ASSISTANT = "assistant"
+
+
 class TradeStatus(StrEnum):
     """Where a trade is; the last five are final."""
 
@@ -91,6 +99,7 @@ class TradeRequest(BaseModel):
     side: TradeSide = TradeSide.EXACT_IN
     max_slippage_bps: int = Field(default=50, ge=1, le=5_000)
     deadline_s: int = Field(default=300, ge=30, le=3_600)
+    origin: TradeOrigin = TradeOrigin.USER
 
     @field_validator("amount", mode="before")
     @classmethod
