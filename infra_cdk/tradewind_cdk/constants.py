@@ -46,6 +46,10 @@ ENV_CONFIRMATION_TIMEOUT_S: Final = "TRADEWIND_CONFIRMATION_TIMEOUT_S"
 ENV_SYNC_QUEUE_URL: Final = "TRADEWIND_SYNC_QUEUE_URL"
 ENV_TRADE_STATE_MACHINE_ARN: Final = "TRADEWIND_TRADE_STATE_MACHINE_ARN"
 ENV_CONFIRM_POLL_S: Final = "TRADEWIND_CONFIRM_POLL_S"
+ENV_MODEL_API_KEY_SECRET_ID: Final = "TRADEWIND_ASSISTANT_MODEL_API_KEY_SECRET_ID"  # noqa: S105 - a name
+ENV_MODEL_BASE_URL: Final = "TRADEWIND_ASSISTANT_MODEL_BASE_URL"
+ENV_MODEL_NAME: Final = "TRADEWIND_ASSISTANT_MODEL_NAME"
+ENV_YIELD_LOOKBACK_BLOCKS: Final = "TRADEWIND_YIELD_LOOKBACK_BLOCKS"
 ENV_IDEMPOTENCY_TABLE: Final = "TRADEWIND_IDEMPOTENCY_TABLE"
 ENV_EVENT_BUS_NAME: Final = "TRADEWIND_EVENT_BUS_NAME"
 ENV_TRADE_TOPIC_ARN: Final = "TRADEWIND_TRADE_TOPIC_ARN"
@@ -91,6 +95,14 @@ TRADE_EXECUTION_TIMEOUT: Final = 2 * 3600
 # Seconds between confirmation checks: anvil mines each transaction at once, real chains in blocks.
 CONFIRM_POLL_S: Final = {LOCAL_STAGE: 1}
 DEFAULT_CONFIRM_POLL_S: Final = 4
+# A vault's APY is measured over this many blocks. The local chains mine a block per transaction, so
+# a few hundred blocks is minutes there; elsewhere the code's default (a week of 12 s blocks) holds.
+YIELD_LOOKBACK_BLOCKS: Final = {LOCAL_STAGE: 300}
+# CDK context keys naming the assistant's model (`cdk deploy -c tradewind:model_base_url=...`);
+# without them the API answers with the built-in offline engine.
+MODEL_BASE_URL_CONTEXT: Final = "tradewind:model_base_url"
+MODEL_NAME_CONTEXT: Final = "tradewind:model_name"
+MODEL_API_KEY_ID: Final = "ModelApiKey"
 API_FUNCTION_ID: Final = "ApiFunction"
 REST_API_ID: Final = "RestApi"
 
@@ -141,6 +153,11 @@ def stack_name(stage: str) -> str:
 def jwt_secret_name(stage: str) -> str:
     """The Secrets Manager name of the JWT signing key of a stage."""
     return f"tradewind/{stage}/jwt-signing-key"
+
+
+def model_api_key_secret_name(stage: str) -> str:
+    """The Secrets Manager name of the assistant model's API key (an operator puts the key in it)."""
+    return f"tradewind/{stage}/model-api-key"
 
 
 def signer_key_alias(stage: str) -> str:

@@ -89,6 +89,8 @@ class TradewindStack(Stack):
             accounts_table=self.data.accounts_table,
             jwt_secret=self.secrets.jwt_secret,
             jwt_secret_name=self.secrets.jwt_secret_name,
+            model_api_key=self.secrets.model_api_key,
+            model_api_key_name=self.secrets.model_api_key_name,
             signer=self.signer,
             chain_executor=self.chain_executor,
             trade_flow=self.trade_flow,

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import aws_cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
 from tests.infrastructure.templates import only_resource, output_ref
+from tradewind_cdk.stack import TradewindStack
+from tradewind_cdk.stage import settings_for
 
 _FUNCTION_OUTPUT = "ApiFunctionName"
 
@@ -78,6 +81,8 @@ def test_api_function_environment_is_exactly_what_the_settings_expect(
         "TRADEWIND_CHAIN_EXECUTOR_FUNCTION": {"Ref": output_ref(template, "ChainExecutorFunctionName")},
         "TRADEWIND_TRADE_STATE_MACHINE_ARN": {"Ref": output_ref(template, "TradeStateMachineArn")},
         "TRADEWIND_CONFIRM_POLL_S": "1" if stage == "local" else "4",
+        "TRADEWIND_ASSISTANT_MODEL_API_KEY_SECRET_ID": f"tradewind/{stage}/model-api-key",
+        **({"TRADEWIND_YIELD_LOOKBACK_BLOCKS": "300"} if stage == "local" else {}),
         "POWERTOOLS_SERVICE_NAME": "tradewind-api",
         "POWERTOOLS_METRICS_NAMESPACE": "Tradewind",
         "POWERTOOLS_LOG_LEVEL": log_level,
@@ -124,12 +129,13 @@ def test_api_function_role_has_exactly_the_grants_it_needs(local_template: Templ
     statements = _api_function_statements(local_template)
     by_action = {action: statement for statement in statements for action in _actions(statement)}
 
-    # Then it may read and write the accounts table, read the JWT secret and the signer's public key
+    # Then it may read and write the accounts table, read its secrets and the signer's public key
     accounts_arn = {"Fn::GetAtt": [output_ref(local_template, "AccountsTableName"), "Arn"]}
     assert accounts_arn in by_action["dynamodb:PutItem"]["Resource"]
     assert accounts_arn in by_action["dynamodb:Query"]["Resource"]
-    secret_id = only_resource(local_template, "AWS::SecretsManager::Secret")[0]
-    assert by_action["secretsmanager:GetSecretValue"]["Resource"] == {"Ref": secret_id}
+    secrets = sorted(local_template.find_resources("AWS::SecretsManager::Secret"))
+    readable = [s["Resource"] for s in statements if "secretsmanager:GetSecretValue" in _actions(s)]
+    assert sorted(r["Ref"] for r in readable) == secrets  # the JWT key and the model's API key
     key_arn = {"Fn::GetAtt": [output_ref(local_template, "SignerKeyId"), "Arn"]}
     assert by_action["kms:GetPublicKey"]["Resource"] == key_arn
     assert by_action["kms:DescribeKey"]["Resource"] == key_arn
@@ -243,3 +249,25 @@ def test_stack_has_no_other_outputs(local_template: Template) -> None:
     # Given the local template
     # Then there are exactly the nineteen documented outputs
     assert len(local_template.find_outputs("*")) == 19
+
+
+def _api_environment_with(context: dict[str, str]) -> dict[str, Any]:
+    app = aws_cdk.App(context={"aws:cdk:bundling-stacks": [], **context})
+    TradewindStack(app, "Tradewind-dev", settings=settings_for("dev"), analytics_reporting=False)
+    template = Template.from_stack(app.node.find_child("Tradewind-dev"))  # type: ignore[arg-type]
+    variables: dict[str, Any] = _api_function(template)["Properties"]["Environment"]["Variables"]
+    return variables
+
+
+def test_the_model_settings_come_from_the_context_whole_or_not_at_all() -> None:
+    # Given a deployment naming an OpenAI-compatible model in its context
+    named = _api_environment_with(
+        {"tradewind:model_base_url": "https://models.example.com/v1", "tradewind:model_name": "m-1"}
+    )
+    # Then the API gets the base URL and the model name (its key stays in the secret store)
+    assert named["TRADEWIND_ASSISTANT_MODEL_BASE_URL"] == "https://models.example.com/v1"
+    assert named["TRADEWIND_ASSISTANT_MODEL_NAME"] == "m-1"
+    assert named["TRADEWIND_ASSISTANT_MODEL_API_KEY_SECRET_ID"] == "tradewind/dev/model-api-key"
+    # And half a model fails the synthesis instead of deploying an API that cannot start
+    with pytest.raises(ValueError, match="or neither"):
+        _api_environment_with({"tradewind:model_name": "m-1"})

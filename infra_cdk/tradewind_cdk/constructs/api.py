@@ -25,10 +25,17 @@ from tradewind_cdk.constants import (
     ENV_CHAIN_EXECUTOR_FUNCTION,
     ENV_CONFIRM_POLL_S,
     ENV_JWT_SECRET_ID,
+    ENV_MODEL_API_KEY_SECRET_ID,
+    ENV_MODEL_BASE_URL,
+    ENV_MODEL_NAME,
     ENV_SIGNER_KEY_ID,
     ENV_TRADE_STATE_MACHINE_ARN,
+    ENV_YIELD_LOOKBACK_BLOCKS,
     FUNCTIONS_DIR,
+    MODEL_BASE_URL_CONTEXT,
+    MODEL_NAME_CONTEXT,
     REST_API_ID,
+    YIELD_LOOKBACK_BLOCKS,
 )
 from tradewind_cdk.constructs.chain_executor import ChainExecutor
 from tradewind_cdk.constructs.function import TradewindFunction
@@ -57,6 +64,8 @@ class Api(Construct):
         accounts_table: dynamodb.ITable,
         jwt_secret: secretsmanager.ISecret,
         jwt_secret_name: str,
+        model_api_key: secretsmanager.ISecret,
+        model_api_key_name: str,
         signer: Signer,
         chain_executor: ChainExecutor,
         trade_flow: TradeFlow,
@@ -80,10 +89,18 @@ class Api(Construct):
                 ENV_CHAIN_EXECUTOR_FUNCTION: chain_executor.handler.function.function_name,
                 ENV_TRADE_STATE_MACHINE_ARN: trade_flow.state_machine.state_machine_arn,
                 ENV_CONFIRM_POLL_S: str(CONFIRM_POLL_S.get(settings.name, DEFAULT_CONFIRM_POLL_S)),
+                ENV_MODEL_API_KEY_SECRET_ID: model_api_key_name,
+                **self._model_environment(),
+                **(
+                    {ENV_YIELD_LOOKBACK_BLOCKS: str(YIELD_LOOKBACK_BLOCKS[settings.name])}
+                    if settings.name in YIELD_LOOKBACK_BLOCKS
+                    else {}
+                ),
             },
         )
         accounts_table.grant_read_write_data(self.handler.role)
         jwt_secret.grant_read(self.handler.role)
+        model_api_key.grant_read(self.handler.role)
         signer.grant_public_key_read(self.handler.role)
         grant_deployments_read(self.handler.role, settings.name)
         chain_executor.grant_invoke(self.handler.role)
@@ -129,6 +146,16 @@ class Api(Construct):
         # The stack's `ApiUrl` output is the stable one; the construct's hashed duplicate would only confuse.
         self.rest_api.node.try_remove_child("Endpoint")
         self._suppress_nag_findings()
+
+    def _model_environment(self) -> dict[str, str]:
+        """The assistant's model, when the deployment names one in its context; else the offline engine."""
+        base_url = self.node.try_get_context(MODEL_BASE_URL_CONTEXT)
+        name = self.node.try_get_context(MODEL_NAME_CONTEXT)
+        if base_url is None and name is None:
+            return {}
+        if not (isinstance(base_url, str) and isinstance(name, str)):
+            raise ValueError(f"set both {MODEL_BASE_URL_CONTEXT} and {MODEL_NAME_CONTEXT}, or neither")
+        return {ENV_MODEL_BASE_URL: base_url, ENV_MODEL_NAME: name}
 
     def _suppress_nag_findings(self) -> None:
         NagSuppressions.add_resource_suppressions(

@@ -6,7 +6,13 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from tradewind_cdk.constants import JWT_SECRET_LENGTH, JWT_SIGNING_KEY_ID, jwt_secret_name
+from tradewind_cdk.constants import (
+    JWT_SECRET_LENGTH,
+    JWT_SIGNING_KEY_ID,
+    MODEL_API_KEY_ID,
+    jwt_secret_name,
+    model_api_key_secret_name,
+)
 from tradewind_cdk.stage import StageSettings
 
 
@@ -35,6 +41,25 @@ class Secrets(Construct):
                         "Rotating the JWT signing key invalidates every session at once, so it is not "
                         "automatic: rotation is an operator procedure documented in docs/."
                     ),
+                )
+            ],
+        )
+        self.model_api_key_name = model_api_key_secret_name(settings.name)
+        # Created with a random placeholder: the operator stores the provider's key in it before
+        # configuring a model. Without a model the API never reads it.
+        self.model_api_key = secretsmanager.Secret(
+            self,
+            MODEL_API_KEY_ID,
+            secret_name=self.model_api_key_name,
+            description="API key of the assistant's OpenAI-compatible model endpoint",
+            removal_policy=settings.removal_policy,
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.model_api_key,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-SMG4",
+                    reason="The model provider issues the key: it is rotated there, then stored here.",
                 )
             ],
         )
