@@ -1,5 +1,6 @@
-"""``python -m bench``: import times, API latency, chain sending, portfolio reads and the trade flow on the
-local cloud, printed to stdout."""
+"""``python -m bench``: import times, API latency, chain sending, portfolio reads, the trade flow and the
+assistant on the local cloud, printed to stdout. ``python -m bench assistant`` (any of ``SECTIONS``) runs
+only the sections named."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from bench import api_latency, chain_send, emulator_errors, import_times, portfolio, trades
+from bench import api_latency, assistant, chain_send, emulator_errors, import_times, portfolio, trades
 from bench.api_latency import Deadline, Latency, Plan, Request, get_me, get_prices, post_wallet
 from bench.emulator_errors import EmulatorErrors
 from bench.import_times import ImportTime, Skipped
@@ -194,8 +196,23 @@ def _report_latency(cloud: LocalCloud) -> None:
     print("  TransactWriteItems, so the cost of a write here grows with the table; DynamoDB's does not)")
 
 
-def main() -> int:
-    """Start the local cloud, measure, print; stops by itself."""
+SECTIONS: dict[str, Callable[[LocalCloud], None]] = {
+    "imports": _report_imports,
+    "latency": _report_latency,
+    "chain_send": chain_send.report,
+    "portfolio": portfolio.report,
+    "trades": trades.report,
+    "assistant": assistant.report,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the local cloud, measure, print; stops by itself. Section names given pick those alone."""
+    chosen = sys.argv[1:] if argv is None else argv
+    unknown = sorted(set(chosen) - set(SECTIONS))
+    if unknown:
+        print(f"unknown section(s) {', '.join(unknown)}; known: {', '.join(SECTIONS)}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.WARNING)
     began = time.monotonic()
     print("Tradewind benchmarks")
@@ -205,11 +222,9 @@ def main() -> int:
         with LocalCloud(config) as cloud:
             print(f"local cloud up in {time.monotonic() - began:.1f} s ({cloud.timings.model_dump()})")
             os.environ.update(cloud.function_environment())
-            _report_imports(cloud)
-            _report_latency(cloud)
-            chain_send.report(cloud)
-            portfolio.report(cloud)
-            trades.report(cloud)
+            for name, section in SECTIONS.items():
+                if not chosen or name in chosen:
+                    section(cloud)
     print(f"\ntotal: {time.monotonic() - began:.1f} s")
     return 0
 

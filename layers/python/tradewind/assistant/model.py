@@ -87,7 +87,7 @@ class ModelEngine:
                 results.append(result)
                 messages.append({"role": "tool", "tool_call_id": call.id, "content": result.for_model()})
         return EngineTurn(
-            reply=ROUND_LIMIT_REPLY.format(rounds=self._max_tool_rounds),
+            reply=ROUND_LIMIT_REPLY,
             engine="model",
             tool_results=results,
             model_round_trips=self._max_tool_rounds + 1,
