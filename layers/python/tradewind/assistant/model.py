@@ -34,8 +34,9 @@ You cannot move funds. At most you propose a trade with propose_trade, which wai
 approval; never claim a trade was executed unless get_trade_status says it was confirmed.
 Answer briefly, in markdown."""
 
+# No figure in it: the reply is grounded like any other, and the round count comes from no tool.
 ROUND_LIMIT_REPLY = (
-    "I could not finish this answer within {rounds} rounds of tool calls; please ask more narrowly."
+    "I could not finish this answer within the tool calls allowed per turn; please ask more narrowly."
 )
 
 
