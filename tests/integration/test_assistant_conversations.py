@@ -10,18 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from web3 import HTTPProvider, Web3
+from web3.types import RPCEndpoint
 
 from localcloud import LocalCloud
+from localcloud.market import artifacts
 from localcloud.market.funding import fund
 from tests.support.trades import ANVIL_KEY_1, Trader, address_of, open_trader, rpc_url
 from tradewind.clock import utc_now
 from tradewind.prices.history import DynamoPriceHistory
 from tradewind.prices.models import Price
+from tradewind.yields.reader import SECONDS_PER_YEAR
 
 pytestmark = pytest.mark.integration
 
@@ -31,6 +35,7 @@ PROFILE = {
     "automation": {"auto_approve": True, "auto_approve_max_usd": "20000", "auto_approve_tokens": []},
 }
 HELD = ("WETH", "USDC", "WBTC", "DAI")
+LOCAL_LOOKBACK_BLOCKS = 300  # the local stage's TRADEWIND_YIELD_LOOKBACK_BLOCKS
 HISTORY_SYMBOLS = ("ETH", "WETH", "USDC", "WBTC", "DAI", "LINK")
 # An hourly series over the last week: a gentle wave around the current price, so every analysis
 # figure (volatility, trend, drawdown, RSI) exists.
@@ -179,6 +184,26 @@ def recommended(world: World, reply: dict[str, Any]) -> None:
         assert item["title"] in reply["reply"]
 
 
+def risk_scored(world: World, reply: dict[str, Any]) -> None:
+    analysis = world.get("/v1/recommendations")["analysis"]
+    largest = analysis["largest"]
+    assert f"risk score is {analysis['risk']['score']} out of 100" in reply["reply"], reply["reply"]
+    weight = Decimal(largest["weight"]) * 100
+    assert f"largest holding {largest['symbol']} at {weight:.2f}%" in reply["reply"], reply["reply"]
+    for reason in analysis["risk"]["reasons"]:
+        assert reason["text"] in reply["reply"]
+
+
+def latest_trade(world: World, reply: dict[str, Any]) -> None:
+    [trade] = world.get("/v1/trades", limit=1)["items"]
+    status = trade["status"].replace("_", " ")
+    assert f"Your latest trade {trade['id']} (USDC to DAI, 30 USDC) is {status}" in reply["reply"], reply[
+        "reply"
+    ]
+    [card] = reply["cards"]
+    assert (card["type"], card["trade_id"]) == ("trade_status", trade["id"])
+
+
 def quoted(sell: str, buy: str, amount: str) -> Check:
     def check(world: World, reply: dict[str, Any]) -> None:
         [card] = [c for c in reply["cards"] if c["type"] == "quote"]
@@ -310,6 +335,11 @@ CASES: tuple[Case, ...] = (
     *(
         single(m, "recommendations", ("get_recommendations",), recommended)
         for m in ("What should I do?", "any recommendations?", "how should I rebalance", "give me advice")
+    ),
+    # The portfolio's risk
+    *(
+        single(m, "portfolio_analysis", ("analyse_portfolio",), risk_scored)
+        for m in ("how risky is my portfolio?", "analyse my portfolio", "is my portfolio diversified?")
     ),
     # Quotes
     *(
@@ -478,6 +508,18 @@ CASES: tuple[Case, ...] = (
         ),
     ),
     Case(
+        "a proposal, then where it is",
+        (
+            Turn(
+                "swap 30 USDC to DAI",
+                "propose_trade",
+                PROPOSE,
+                proposed("local-l1", "USDC", "DAI", exactly("30")),
+            ),
+            Turn("did my trade go through?", "trade_status", ("get_trade_status",), latest_trade),
+        ),
+    ),
+    Case(
         "recommendations, then a price",
         (
             Turn("what should I do?", "recommendations", ("get_recommendations",), recommended),
@@ -512,3 +554,46 @@ def test_conversation(world: World, case: Case) -> None:
     # And the conversation keeps every turn, in order
     stored = world.get(f"/v1/conversations/{conversation_id}")
     assert [t["message"] for t in stored["turns"]] == [t.message for t in case.turns]
+
+
+def test_yield_questions_quote_each_vaults_measured_apy(world: World, local_cloud: LocalCloud) -> None:
+    url = rpc_url(local_cloud, "local-l1")
+    w3 = Web3(HTTPProvider(url))
+    manifest = local_cloud.manifest("local-l1")
+    deployer = Web3.to_checksum_address(manifest.deployer)
+    vault_address = Web3.to_checksum_address(manifest.vault("twyUSDC").address)
+    vault = w3.eth.contract(address=vault_address, abi=artifacts.market("YieldVault").abi)
+    usdc_address = Web3.to_checksum_address(manifest.token("USDC").address)
+    usdc = w3.eth.contract(address=usdc_address, abi=artifacts.market("TestToken").abi)
+    snapshot = w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
+    try:
+        # Given more blocks than the local lookback (300), then a day later 50 USDC harvested into twyUSDC
+        w3.provider.make_request(RPCEndpoint("anvil_mine"), [hex(LOCAL_LOOKBACK_BLOCKS), "0x0"])
+        w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [86_400])
+        for call in (usdc.functions.mint(deployer, 50 * 10**6), vault.functions.harvest(50 * 10**6)):
+            assert w3.eth.wait_for_transaction_receipt(call.transact({"from": deployer}))["status"] == 1
+        now = w3.eth.block_number
+        then = now - LOCAL_LOOKBACK_BLOCKS
+
+        # When the user asks where to earn yield on USDC, then follows up with DAI
+        reply = world.chat("where can I earn yield on USDC?")
+        follow_up = world.chat("and DAI?", reply["conversation_id"])
+
+        # Then twyUSDC's APY is its share price growth over the lookback, compounded to a year
+        one = 10**6
+        growth = Decimal(vault.functions.convertToAssets(one).call(block_identifier=now)) / Decimal(
+            vault.functions.convertToAssets(one).call(block_identifier=then)
+        )
+        window = w3.eth.get_block(now)["timestamp"] - w3.eth.get_block(then)["timestamp"]
+        with localcontext() as exact:
+            exact.prec = 60
+            apy = (growth ** (Decimal(SECONDS_PER_YEAR) / window) - 1).quantize(Decimal("0.000001"))
+        assert (reply["intent"], world.tools_of(reply)) == ("yield", ["find_yield"])
+        assert f"twyUSDC on local-l1 takes USDC: {apy * 100:.2f}% APY" in reply["reply"], reply["reply"]
+        assert "twyDAI" not in reply["reply"]
+        assert reply["grounding"]["ungrounded"] == []
+        # And the follow-up lists the DAI vaults, which earned nothing over the lookback
+        assert (follow_up["intent"], follow_up["grounding"]["ungrounded"]) == ("yield", [])
+        assert "twyDAI on local-l1 takes DAI: 0.00% APY" in follow_up["reply"], follow_up["reply"]
+    finally:
+        assert w3.provider.make_request(RPCEndpoint("evm_revert"), [snapshot])["result"] is True

@@ -15,15 +15,18 @@ from tradewind.assistant import (
     Intent,
     KnownChain,
     PercentAmount,
+    PortfolioAnalysisIntent,
     PortfolioIntent,
     PriceIntent,
     ProposeTradeIntent,
     QuoteIntent,
     RecommendationsIntent,
     TokenAmount,
+    TradeStatusIntent,
     UnknownIntent,
     UnknownReason,
     UsdAmount,
+    YieldIntent,
     parse,
 )
 from tradewind.market.periods import Period
@@ -391,3 +394,34 @@ def test_symbols_are_matched_whatever_case_the_caller_gives() -> None:
 
     # Then they are recognised, and reported upper case
     assert intent == ProposeTradeIntent(sell="ETH", buy="USDC", amount=_tokens("1", "ETH"), chain=ARB)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("how risky is my portfolio?", PortfolioAnalysisIntent()),
+        ("analyse my portfolio", PortfolioAnalysisIntent()),
+        ("is my portfolio diversified", PortfolioAnalysisIntent()),
+        ("how concentrated am I", PortfolioAnalysisIntent()),
+        ("how risky is ETH", AnalysisIntent(symbol="ETH")),
+        ("did my trade go through?", TradeStatusIntent()),
+        ("what's the status of my last trade", TradeStatusIntent()),
+        ("what happened to my swap", TradeStatusIntent()),
+        ("where can I earn yield on USDC?", YieldIntent(asset="USDC")),
+        ("best APY", YieldIntent()),
+        ("show me the yield vaults", YieldIntent()),
+        ("swap 1 ETH to USDC", ProposeTradeIntent(sell="ETH", buy="USDC", amount=_tokens("1", "ETH"))),
+    ],
+)
+def test_account_questions_read_as_portfolio_analysis_trade_status_or_yield(
+    message: str, expected: Intent
+) -> None:
+    assert parse(message, _context()) == expected
+
+
+def test_a_yield_question_follows_up_with_another_asset() -> None:
+    assert parse("and DAI?", _context(previous=YieldIntent(asset="USDC"))) == YieldIntent(asset="DAI")
+
+
+def test_two_assets_in_a_yield_question_are_ambiguous() -> None:
+    assert parse("yield on USDC or DAI", _context()) == UnknownIntent(reason=UnknownReason.AMBIGUOUS_SYMBOL)

@@ -74,6 +74,25 @@ class AnalysisIntent(_Model):
     period: Period | None = None
 
 
+class PortfolioAnalysisIntent(_Model):
+    """The portfolio's concentration, volatility and risk ("how risky is my portfolio?")."""
+
+    kind: Literal["portfolio_analysis"] = "portfolio_analysis"
+
+
+class TradeStatusIntent(_Model):
+    """Where the user's latest trade is ("did my trade go through?")."""
+
+    kind: Literal["trade_status"] = "trade_status"
+
+
+class YieldIntent(_Model):
+    """The vaults' measured yields, optionally only those taking ``asset``."""
+
+    kind: Literal["yield"] = "yield"
+    asset: str | None = None
+
+
 class RecommendationsIntent(_Model):
     """Advice on the whole portfolio ("what should I do?")."""
 
@@ -144,6 +163,9 @@ Intent = Annotated[
     PortfolioIntent
     | PriceIntent
     | AnalysisIntent
+    | PortfolioAnalysisIntent
+    | TradeStatusIntent
+    | YieldIntent
     | RecommendationsIntent
     | QuoteIntent
     | ProposeTradeIntent
@@ -227,8 +249,8 @@ def _parse(message: str, context: Context) -> Intent:
     if _is_confirmation(reading.tokens):
         return _confirm(context.previous)
     _reject_unknown_tickers(message, context)
-    if reading.has(v.RECOMMENDATION_WORDS) or reading.has_phrase(v.RECOMMENDATION_PHRASES):
-        return RecommendationsIntent()
+    if (advice := _advice(reading)) is not None:
+        return advice
     if reading.has(v.TRADE_SELL_VERBS | v.TRADE_BUY_VERBS):
         return _trade(reading)
     if reading.has(v.QUOTE_WORDS) or (
@@ -238,7 +260,25 @@ def _parse(message: str, context: Context) -> Intent:
     return _question(reading) or _follow_up(reading, context.previous)
 
 
+def _advice(reading: _Reading) -> Intent | None:
+    """Questions about the account rather than one market: what to do, where a trade is, where to earn."""
+    if reading.has(v.RECOMMENDATION_WORDS) or reading.has_phrase(v.RECOMMENDATION_PHRASES):
+        return RecommendationsIntent()
+    if reading.has(v.TRADE_NOUNS) and reading.has(v.STATUS_WORDS) and not reading.amounts:
+        return TradeStatusIntent()
+    if reading.has(v.YIELD_WORDS) and not reading.amounts:
+        if len(reading.symbols) > 1:
+            raise _Refusal(UnknownReason.AMBIGUOUS_SYMBOL)
+        return YieldIntent(asset=next(iter(reading.symbols), None))
+    return None
+
+
 def _question(reading: _Reading) -> Intent | None:
+    about_portfolio = reading.has(v.PORTFOLIO_WORDS) and not reading.symbols
+    if reading.has(v.PORTFOLIO_RISK_WORDS) or (reading.has(v.ANALYSIS_WORDS) and about_portfolio):
+        if reading.symbols:  # one token's risk is its market's: volatility, drawdown
+            return AnalysisIntent(symbol=_one_symbol(reading), period=reading.period)
+        return PortfolioAnalysisIntent()
     if reading.has(v.ANALYSIS_WORDS):
         return AnalysisIntent(symbol=_one_symbol(reading), period=reading.period)
     if reading.has(v.PORTFOLIO_WORDS):
@@ -479,6 +519,8 @@ def _with_token(intent: Intent, reading: _Reading) -> Intent:
         return intent.model_copy(update={"token": symbol})
     if isinstance(intent, AnalysisIntent):
         return intent.model_copy(update={"symbol": symbol})
+    if isinstance(intent, YieldIntent):
+        return intent.model_copy(update={"asset": symbol})
     if isinstance(intent, QuoteIntent | ProposeTradeIntent):
         side = _marked_side(reading) or (
             intent.phrased_as if isinstance(intent, ProposeTradeIntent) else "sell"

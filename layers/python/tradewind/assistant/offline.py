@@ -18,14 +18,17 @@ from tradewind.assistant.intents import (
     ConfirmIntent,
     Intent,
     PercentAmount,
+    PortfolioAnalysisIntent,
     PortfolioIntent,
     PriceIntent,
     ProposeTradeIntent,
     QuoteIntent,
     RecommendationsIntent,
     TokenAmount,
+    TradeStatusIntent,
     UnknownIntent,
     UnknownReason,
+    YieldIntent,
 )
 from tradewind.assistant.toolbox import Toolbox, ToolResult, TurnContext
 from tradewind.market.periods import Period
@@ -56,6 +59,10 @@ _REFUSALS: dict[UnknownReason, str] = {
 }
 
 
+# Calls one tool by name with keyword arguments, recording the result for the turn.
+Call = Callable[..., ToolResult]
+
+
 class OfflineEngine:
     """Intent in, tool calls, templated reply out."""
 
@@ -73,28 +80,36 @@ class OfflineEngine:
         reply = self._answer(intent, call)
         return EngineTurn(reply=reply, engine="offline", tool_results=tuple(results))
 
-    def _answer(self, intent: Intent, call: Callable[..., ToolResult]) -> str:  # noqa: PLR0911 - one per intent
-        if isinstance(intent, PortfolioIntent):
-            return _portfolio(call("get_portfolio", chain=intent.chain, token=intent.token))
-        if isinstance(intent, PriceIntent):
-            return _prices(call("get_prices", symbols=list(intent.symbols)))
-        if isinstance(intent, AnalysisIntent):
-            period = (intent.period or Period.WEEK).value
-            analysis = call("analyse_market", symbol=intent.symbol, period=period)
-            history = call("get_price_history", symbol=intent.symbol, period=period)
-            return _analysis(analysis, history)
-        if isinstance(intent, RecommendationsIntent):
-            return _recommendations(call("get_recommendations"))
-        if isinstance(intent, QuoteIntent):
-            return _quote(call("get_quote", **_trade_arguments(intent)))
-        if isinstance(intent, ProposeTradeIntent):
-            return _proposal(call("propose_trade", **_trade_arguments(intent)))
-        if isinstance(intent, ConfirmIntent):
-            if isinstance(intent.proposal, QuoteIntent):
-                return _proposal(call("propose_trade", **_trade_arguments(intent.proposal)))
-            # The trade was proposed in the previous turn; approving it is the user's act, not ours.
-            return _already_proposed(call("get_trade_status"))
-        return _refusal(intent)
+    def _answer(self, intent: Intent, call: Call) -> str:
+        answer = _ANSWERS.get(type(intent))
+        return _refusal(intent) if answer is None else answer(intent, call)
+
+
+def _analysis_turn(intent: AnalysisIntent, call: Call) -> str:
+    period = (intent.period or Period.WEEK).value
+    analysis = call("analyse_market", symbol=intent.symbol, period=period)
+    return _analysis(analysis, call("get_price_history", symbol=intent.symbol, period=period))
+
+
+def _confirm_turn(intent: ConfirmIntent, call: Call) -> str:
+    if isinstance(intent.proposal, QuoteIntent):
+        return _proposal(call("propose_trade", **_trade_arguments(intent.proposal)))
+    # The trade was proposed in the previous turn; approving it is the user's act, not ours.
+    return _already_proposed(call("get_trade_status"))
+
+
+_ANSWERS: dict[type, Callable[[Any, Call], str]] = {
+    PortfolioIntent: lambda i, call: _portfolio(call("get_portfolio", chain=i.chain, token=i.token)),
+    PriceIntent: lambda i, call: _prices(call("get_prices", symbols=list(i.symbols))),
+    AnalysisIntent: _analysis_turn,
+    RecommendationsIntent: lambda _i, call: _recommendations(call("get_recommendations")),
+    PortfolioAnalysisIntent: lambda _i, call: _portfolio_analysis(call("analyse_portfolio")),
+    YieldIntent: lambda i, call: _yields(call("find_yield", asset=i.asset), i.asset),
+    TradeStatusIntent: lambda _i, call: _trade_status(call("get_trade_status")),
+    QuoteIntent: lambda i, call: _quote(call("get_quote", **_trade_arguments(i))),
+    ProposeTradeIntent: lambda i, call: _proposal(call("propose_trade", **_trade_arguments(i))),
+    ConfirmIntent: _confirm_turn,
+}
 
 
 def _trade_arguments(intent: QuoteIntent | ProposeTradeIntent) -> dict[str, Any]:
@@ -211,6 +226,57 @@ def _recommendations(result: ToolResult) -> str:
         if item["trade"] is None and item["proposal"] is not None and item["trade_unavailable"]:
             lines.append(f"   (Not ready to trade: {item['trade_unavailable']}.)")
     return "\n".join(lines)
+
+
+def _portfolio_analysis(result: ToolResult) -> str:
+    if not result.ok:
+        return _failed(result, "analyse your portfolio")
+    a = result.data
+    largest = a["largest"]
+    lines = [
+        f"Your portfolio's risk score is {a['risk']['score']} out of {a['risk_score_max']}.",
+        f"- largest holding {largest['symbol']} at {_fraction_pct(largest['weight'])}% "
+        f"(HHI {_round(a['hhi'], 4)}, like {_round(a['effective_holdings'], 2)} equal holdings)",
+        f"- stablecoins {_fraction_pct(a['stablecoin_share'])}% of it",
+    ]
+    if a["volatility_annualised"] is not None:
+        lines.append(f"- volatility {_fraction_pct(a['volatility_annualised'])}% a year")
+    if a["max_drawdown"] is not None:
+        lines.append(f"- largest drawdown {_fraction_pct(a['max_drawdown']['fraction'])}%")
+    lines += [f"- {reason['text']}" for reason in a["risk"]["reasons"]]
+    lines += [f"- {figure.replace('_', ' ')}: {why}" for figure, why in a["unavailable"].items()]
+    return "\n".join(lines)
+
+
+def _yields(result: ToolResult, asset: str | None) -> str:
+    if not result.ok:
+        return _failed(result, "read the vaults' yields")
+    vaults = result.data["vaults"]
+    if not vaults:
+        taking = f" taking {asset}" if asset else ""
+        return f"No vault{taking} has a measured yield yet: its APY needs its share price over the lookback."
+    lines = ["Measured yields (from each vault's share price growth):"]
+    lines += [
+        f"- {v['vault']} on {v['chain']} takes {v['asset']}: {v['apy_pct']}% APY; a deposit costs about "
+        f"{_usd(v['gas_usd'])} in gas"
+        for v in vaults
+    ]
+    return "\n".join(lines)
+
+
+def _trade_status(result: ToolResult) -> str:
+    if not result.ok:
+        return _failed(result, "find your trade")
+    t = result.data
+    amount = f"{_plain_text(t['amount'])} {t['sell'] if t['side'] == 'exact_in' else t['buy']}"
+    status = t["status"].replace("_", " ")
+    line = f"Your latest trade {t['trade_id']} ({t['sell']} to {t['buy']}, {amount}) is {status}"
+    if t["amount_out"] is not None:
+        sold, bought = _plain_text(t["amount_in"]), _plain_text(t["amount_out"])
+        line += f": it sold {sold} {t['sell']} for {bought} {t['buy']}"
+    if t["error"]:
+        line += f": {t['error']}"
+    return line + "."
 
 
 def _quote(result: ToolResult) -> str:

@@ -311,7 +311,8 @@ class Tools:
         if insights.analysis is None:
             raise NotFound(f"nothing to analyse: {insights.unavailable}")
         figures = insights.analysis.model_dump(mode="json")
-        return ToolOutput(data=figures, cards=[PortfolioAnalysisCard(figures=figures)])
+        data = {**figures, "risk_score_max": RISK_SCORE_MAX}
+        return ToolOutput(data=data, cards=[PortfolioAnalysisCard(figures=figures)])
 
     def quote(self, context: TurnContext, args: TradeArgs) -> ToolOutput:
         plan = self._plan(context, args, needs_vault=False)

@@ -120,6 +120,26 @@ PORTFOLIO_WORDS = frozenset(
     }
 )
 
+# "How risky is my portfolio?": the portfolio as a whole, not one token's market.
+PORTFOLIO_RISK_WORDS = frozenset(
+    {
+        "risk",
+        "risky",
+        "riskiness",
+        "concentrated",
+        "concentration",
+        "diversified",
+        "diversification",
+        "exposure",
+    }
+)
+# "Did my trade go through?": asked about a trade, these mean its status, not a new one.
+TRADE_NOUNS = frozenset({"trade", "trades", "order", "orders", "swap", "swaps", "proposal"})
+STATUS_WORDS = frozenset(
+    {"status", "happened", "through", "pending", "confirmed", "executed", "done", "filled"}
+)
+YIELD_WORDS = frozenset({"yield", "yields", "apy", "apr", "interest", "earn", "earning", "vault", "vaults"})
+
 CONFIRM_TRIGGERS = frozenset({"do", "yes", "yeah", "yep", "go", "confirm", "confirmed", "proceed", "execute"})
 CONFIRM_WORDS = CONFIRM_TRIGGERS | frozenset(
     {"it", "ahead", "ok", "okay", "sure", "please", "that", "now", "y"}
@@ -206,6 +226,10 @@ KNOWN_WORDS = (
     | ANALYSIS_WORDS
     | RECOMMENDATION_WORDS
     | PORTFOLIO_WORDS
+    | PORTFOLIO_RISK_WORDS
+    | TRADE_NOUNS
+    | STATUS_WORDS
+    | YIELD_WORDS
     | CONFIRM_WORDS
     | PERCENT_UNITS
     | USD_UNITS
