@@ -222,6 +222,35 @@ def test_the_demo_user_trades_from_a_vault_after_approving(http: httpx.Client) -
     assert Decimal(trade["amount_out"]) > 0
 
 
+def test_the_demo_user_asks_the_assistant_to_swap_and_approves_the_proposal(http: httpx.Client) -> None:
+    # Given the demo login (no model configured: the built-in engine answers)
+    tokens = http.post("/v1/auth/login", json={"email": "demo@tradewind.local", "password": "tradewind-demo"})
+    session = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+    # When the user asks the assistant to swap $100 of the L2 vault's WETH to USDC
+    asked = http.post("/v1/chat", json={"message": "swap $100 of ETH on the L2 to USDC"}, headers=session)
+    # Then it proposes a trade that waits for approval, with the actions to decide on it
+    assert asked.status_code == 200, asked.text
+    reply = asked.json()
+    assert (reply["engine"], reply["intent"], reply["grounding"]["ungrounded"]) == (
+        "offline",
+        "propose_trade",
+        [],
+    )
+    [proposal] = [card for card in reply["cards"] if card["type"] == "trade_proposal"]
+    assert (proposal["chain"], proposal["sell"], proposal["buy"]) == ("local-l2", "WETH", "USDC")
+    approve = next(action for action in reply["actions"] if action["type"] == "approve_trade")
+    trade = _trade_when(http, session, proposal["trade_id"], {"awaiting_approval"})
+    assert trade["request"]["origin"] == "assistant"
+    # And once the user approves through the action, it is confirmed on the chain
+    approved = http.request(approve["method"], approve["path"], json=approve["body"], headers=session)
+    assert approved.status_code == 200, approved.text
+    trade = _trade_when(http, session, proposal["trade_id"], {"confirmed", "failed", "rejected", "expired"})
+    assert trade["status"] == "confirmed", trade
+    # And the conversation remembers the turn
+    turns = http.get(f"/v1/conversations/{reply['conversation_id']}", headers=session).json()["turns"]
+    assert [call["name"] for call in turns[0]["tool_calls"]] == ["propose_trade"]
+
+
 def _trade_when(http: httpx.Client, session: dict[str, str], trade_id: str, statuses: set[str]) -> Any:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
