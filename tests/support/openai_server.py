@@ -1,6 +1,6 @@
 """A local server speaking OpenAI's ``POST /v1/chat/completions`` protocol, with scripted answers.
 
-Bound to 127.0.0.1 on a free port and served from background threads. Each request is recorded,
+A ``JsonServer`` (127.0.0.1, a free port, bounded). Each request is recorded,
 checked the way the real API checks it (key, required fields, roles, tool-call pairing, tool
 definitions), and, when valid, answered with the next step of a script: a text reply, a tool-call
 turn, an HTTP error, or a function of the request that returns one of those. Non-streaming only.
@@ -20,13 +20,13 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
+from tests.support.json_server import JsonServer, Request
+
 API_PREFIX = "/v1"
 CHAT_COMPLETIONS_PATH = f"{API_PREFIX}/chat/completions"
-MAX_BODY = 1_000_000
 # The real API also accepts the deprecated "function" role; this project never sends it.
 ROLES = ("system", "developer", "user", "assistant", "tool")
 TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
@@ -106,26 +106,19 @@ class _Rejected(Exception):
         self.body = _error_body(message, type, param, code)
 
 
-class OpenAIServer:
+class OpenAIServer(JsonServer):
     """Scripted OpenAI chat completions; requests need ``Authorization: Bearer <api_key>``."""
 
+    prefix = API_PREFIX
+
     def __init__(self, api_key: str, *steps: Step) -> None:
+        super().__init__("openai")
+        self.too_large = _error_body("Request body too large.", "invalid_request_error", None, None)
         self.api_key = api_key
         self._lock = threading.Lock()
         self._script: deque[Step] = deque(steps)
         self._requests: list[RecordedRequest] = []
         self._calls_made = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        # A short poll so that stop() returns at once rather than after the default half second.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="openai", daemon=True
-        )
-
-    @property
-    def base_url(self) -> str:
-        """What the client's ``base_url`` would hold."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}{API_PREFIX}"
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -139,16 +132,6 @@ class OpenAIServer:
         with self._lock:
             return len(self._script)
 
-    def start(self) -> None:
-        """Serve in the background."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
     def script(self, *steps: Step) -> None:
         """Replace the remaining script; each valid request consumes the next step."""
         with self._lock:
@@ -161,10 +144,11 @@ class OpenAIServer:
             self._requests.clear()
             self._calls_made = 0
 
-    def answer(self, method: str, path: str, headers: dict[str, str], raw_body: bytes) -> tuple[int, Any]:
+    def answer(self, request: Request) -> tuple[int, Any]:
         """The status and JSON body the API would send for this request."""
+        method, path, headers = request.method, urlsplit(request.target).path, request.headers
         try:
-            body: Any = json.loads(raw_body)
+            body: Any = json.loads(request.body)
         except ValueError:
             body = None
         with self._lock:
@@ -173,14 +157,14 @@ class OpenAIServer:
             self._authorize(headers.get("authorization"))
             if (method, path) != ("POST", CHAT_COMPLETIONS_PATH):
                 raise _Rejected(404, f"Invalid URL ({method} {path})")
-            request = _validated(body)
-            answer = self._next_answer(request)
+            completion_request = _validated(body)
+            answer = self._next_answer(completion_request)
         except _Rejected as rejected:
             return rejected.status, rejected.body
         if isinstance(answer, Fail):
             error_type = answer.type or _error_type_for(answer.status)
             return answer.status, _error_body(answer.message, error_type, None, answer.code)
-        return 200, self._completion(request, answer)
+        return 200, self._completion(completion_request, answer)
 
     def _authorize(self, authorization: str | None) -> None:
         if not authorization or not authorization.startswith("Bearer "):
@@ -435,40 +419,6 @@ def _message_words(message: dict[str, Any]) -> int:
     # Only an assistant's tool calls were checked to be well formed.
     calls = (message.get("tool_calls") or []) if message.get("role") == "assistant" else []
     return words + sum(_words(call["function"]["arguments"]) for call in calls)
-
-
-def _handler_for(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        timeout = 5
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def _handle(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                self._send(413, _error_body("Request body too large.", "invalid_request_error", None, None))
-                return
-            raw_body = self.rfile.read(length)
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            status, body = server.answer(method, urlsplit(self.path).path, headers, raw_body)
-            self._send(status, body)
-
-        def _send(self, status: int, body: Any) -> None:
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet: tests read ``server.requests`` instead."""
-
-    return Handler
 
 
 @contextmanager
