@@ -414,12 +414,17 @@ def test_an_injected_model_cannot_propose_a_trade_the_user_did_not_ask_for(
     assert world.trades() == []
 
 
-def test_a_trade_request_only_allows_the_tokens_the_user_named(
-    assistant: AssistantService, server: OpenAIServer, world: World, injected_token: str
+@pytest.mark.parametrize(
+    ("sell", "buy"),
+    [("WBTC", "USDC"), ("USDC", "WETH"), ("WETH", "WBTC")],
+    ids=["another token sold", "the other way round", "another token bought"],
+)
+def test_a_trade_request_only_allows_the_trade_the_user_named(
+    assistant: AssistantService, server: OpenAIServer, world: World, sell: str, buy: str
 ) -> None:
-    # Given a model that, asked to swap WETH for USDC, proposes selling WBTC instead
+    # Given a model that, asked to swap WETH for USDC, proposes another trade
     server.script(
-        ToolCalls([Call("propose_trade", {"sell": "WBTC", "buy": "USDC", "amount": "0.01"}, id="call_wbtc")]),
+        ToolCalls([Call("propose_trade", {"sell": sell, "buy": buy, "amount": "0.01"}, id="call_wbtc")]),
         Reply("I could not propose that trade."),
     )
 

@@ -7,13 +7,13 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pytest
 
 from localcloud import LocalCloud
-from tradewind.assistant.conversations import Conversation, ToolCallRecord, Turn
+from tests.support.conversations import NOW, a_turn
+from tradewind.assistant.conversations import Conversation, ToolCallRecord
 from tradewind.assistant.dynamodb import DynamoConversationsRepository
 from tradewind.assistant.memory_repository import MAX_TURN_BYTES
 from tradewind.aws.clients import client as aws_client
@@ -22,7 +22,6 @@ from tradewind.storage.accounts_table import bind_accounts_table
 
 pytestmark = pytest.mark.integration
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 WRITERS = 8
 
 
@@ -43,18 +42,6 @@ def conversations(table: str) -> DynamoConversationsRepository:
 def user_id() -> str:
     """A user of this test alone: each test writes its own conversations."""
     return f"chat-{uuid.uuid4().hex}"
-
-
-def _turn(conversation: Conversation, index: int, **changes: Any) -> Turn:
-    fields: dict[str, Any] = {
-        "conversation_id": conversation.id,
-        "index": index,
-        "at": NOW + timedelta(minutes=index),
-        "message": f"message {index}",
-        "reply": f"reply {index}",
-        "engine": "offline",
-    }
-    return Turn.model_validate(fields | changes)
 
 
 def _started(
@@ -120,7 +107,7 @@ def test_turns_are_appended_in_order_and_counted(
     current = conversation
     appended = []
     for index in range(3):
-        turn = _turn(
+        turn = a_turn(
             conversation,
             index,
             cards=[{"kind": "price", "series": [[1, 2.5], [2, 2.75]]}],
@@ -144,12 +131,12 @@ def test_turns_are_appended_in_order_and_counted(
     ]
     # And a stale version, a skipped index and an unknown conversation are refused
     with pytest.raises(Conflict):
-        conversations.append_turn(user_id, conversation.id, _turn(conversation, 3), expected_version=3)
+        conversations.append_turn(user_id, conversation.id, a_turn(conversation, 3), expected_version=3)
     with pytest.raises(InvalidInput):
-        conversations.append_turn(user_id, conversation.id, _turn(conversation, 4), expected_version=4)
+        conversations.append_turn(user_id, conversation.id, a_turn(conversation, 4), expected_version=4)
     other = Conversation.start(user_id, "never created", NOW)
     with pytest.raises(NotFound):
-        conversations.append_turn(user_id, other.id, _turn(other, 0), expected_version=1)
+        conversations.append_turn(user_id, other.id, a_turn(other, 0), expected_version=1)
 
 
 def test_of_racing_appends_on_one_version_exactly_one_wins(
@@ -160,7 +147,7 @@ def test_of_racing_appends_on_one_version_exactly_one_wins(
     start = threading.Barrier(WRITERS)
 
     def append(writer: int) -> Conversation | None:
-        turn = _turn(conversation, 0, message=f"writer {writer}")
+        turn = a_turn(conversation, 0, message=f"writer {writer}")
         start.wait()
         try:
             return conversations.append_turn(user_id, conversation.id, turn, expected_version=1)
@@ -186,7 +173,7 @@ def test_a_summary_is_kept_on_the_version_read(
     conversation = _started(conversations, user_id)
     for index in range(3):
         conversations.append_turn(
-            user_id, conversation.id, _turn(conversation, index), expected_version=index + 1
+            user_id, conversation.id, a_turn(conversation, index), expected_version=index + 1
         )
     # When the first two are summarised
     summarised = conversations.summarise(
@@ -213,14 +200,14 @@ def test_a_large_turn_fits_and_an_oversized_one_is_refused(
     conversation = _started(conversations, user_id)
     # A chart close to the limit is one item DynamoDB accepts...
     chart = {"kind": "chart", "series": "x" * (MAX_TURN_BYTES - 1_000)}
-    large = _turn(conversation, 0, cards=[chart])
+    large = a_turn(conversation, 0, cards=[chart])
     conversations.append_turn(user_id, conversation.id, large, expected_version=1)
     assert conversations.turns(user_id, conversation.id) == [large]
     # ...and one past it is refused before anything is written
     chart = {"kind": "chart", "series": "x" * MAX_TURN_BYTES}
     with pytest.raises(InvalidInput):
         conversations.append_turn(
-            user_id, conversation.id, _turn(conversation, 1, cards=[chart]), expected_version=2
+            user_id, conversation.id, a_turn(conversation, 1, cards=[chart]), expected_version=2
         )
     stored = conversations.get(user_id, conversation.id)
     assert stored is not None
@@ -235,9 +222,9 @@ def test_delete_removes_the_conversation_and_every_turn(
     kept = _started(conversations, user_id, "kept")
     for index in range(30):
         conversations.append_turn(
-            user_id, conversation.id, _turn(conversation, index), expected_version=index + 1
+            user_id, conversation.id, a_turn(conversation, index), expected_version=index + 1
         )
-    conversations.append_turn(user_id, kept.id, _turn(kept, 0), expected_version=1)
+    conversations.append_turn(user_id, kept.id, a_turn(kept, 0), expected_version=1)
     # When the first is deleted
     assert conversations.delete(user_id, conversation.id)
     # Then none of its items is left, and the other conversation is untouched
@@ -254,14 +241,14 @@ def test_another_user_cannot_reach_someone_elses_conversation(
 ) -> None:
     # Given a conversation of one user
     conversation = _started(conversations, user_id)
-    conversations.append_turn(user_id, conversation.id, _turn(conversation, 0), expected_version=1)
+    conversations.append_turn(user_id, conversation.id, a_turn(conversation, 0), expected_version=1)
     intruder = f"{user_id}-intruder"
     # When another user asks for it by its id, writes to it or deletes it
     assert conversations.get(intruder, conversation.id) is None
     assert conversations.turns(intruder, conversation.id) == []
     assert conversations.list(intruder, limit=10) == []
     with pytest.raises(NotFound):
-        conversations.append_turn(intruder, conversation.id, _turn(conversation, 1), expected_version=2)
+        conversations.append_turn(intruder, conversation.id, a_turn(conversation, 1), expected_version=2)
     with pytest.raises(NotFound):
         conversations.summarise(intruder, conversation.id, "mine now", through=1, expected_version=2)
     assert not conversations.delete(intruder, conversation.id)

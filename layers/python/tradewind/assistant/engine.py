@@ -51,4 +51,4 @@ def guarded(context: TurnContext, intent: Intent) -> TurnContext:
     if not isinstance(intent, ProposeTradeIntent | ConfirmIntent):
         return context  # a quote alone commits to nothing; questions read only
     proposal = intent.proposal if isinstance(intent, ConfirmIntent) else intent
-    return replace(context, may_write=True, trade_tokens=frozenset({proposal.sell, proposal.buy}))
+    return replace(context, may_write=True, trade_pair=(proposal.sell, proposal.buy))

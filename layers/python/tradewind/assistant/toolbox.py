@@ -41,8 +41,8 @@ class TurnContext:
     conversation_id: str
     turn_index: int
     may_write: bool = False
-    # The tokens the user's own message named, when it asked for a trade: a proposal must stick to them.
-    trade_tokens: frozenset[str] = frozenset()
+    # What the user's own message asked to sell and buy: a proposal must be exactly that trade.
+    trade_pair: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

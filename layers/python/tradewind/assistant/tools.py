@@ -332,8 +332,8 @@ class Tools:
         return ToolOutput(data=data, cards=[card])
 
     def propose(self, context: TurnContext, args: ProposeArgs) -> ToolOutput:
-        asked = {args.sell.upper(), args.buy.upper()} - {"ETH", "WETH"}
-        if context.trade_tokens and not asked <= {t.upper() for t in context.trade_tokens} - {"ETH", "WETH"}:
+        proposed = (_wrapped(args.sell.upper()), _wrapped(args.buy.upper()))
+        if context.trade_pair is None or proposed != tuple(_wrapped(t.upper()) for t in context.trade_pair):
             raise InvalidInput("a proposal may only trade the tokens the user named in their message")
         plan = self._plan(context, args, needs_vault=True)
         if plan.vault_id is None:  # needs_vault guarantees one; kept for the type
