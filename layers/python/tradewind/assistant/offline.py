@@ -268,7 +268,7 @@ def _trade_status(result: ToolResult) -> str:
     if not result.ok:
         return _failed(result, "find your trade")
     t = result.data
-    amount = f"{_plain_text(t['amount'])} {t['sell'] if t['side'] == 'exact_in' else t['buy']}"
+    amount = _trade_amount(t)
     status = t["status"].replace("_", " ")
     line = f"Your latest trade {t['trade_id']} ({t['sell']} to {t['buy']}, {amount}) is {status}"
     if t["amount_out"] is not None:
@@ -295,7 +295,7 @@ def _proposal(result: ToolResult) -> str:
     if not result.ok:
         return _failed(result, "propose that trade")
     t = result.data
-    amount = f"{_plain_text(t['amount'])} {t['sell'] if t['side'] == 'exact_in' else t['buy']}"
+    amount = _trade_amount(t)
     head = f"I proposed trade {t['trade_id']}: {t['sell']} to {t['buy']}, {amount}, on {t['chain']}."
     risk = t["risk"]
     if t["status"] == "awaiting_approval":
@@ -322,6 +322,12 @@ def _already_proposed(result: ToolResult) -> str:
             "use the Approve action."
         )
     return f"Trade {t['trade_id']} is {t['status'].replace('_', ' ')}."
+
+
+def _trade_amount(trade: dict[str, Any]) -> str:
+    """The amount the trade fixes, in its token: what is sold (exact in) or what is bought (exact out)."""
+    token = trade["sell"] if trade["side"] == "exact_in" else trade["buy"]
+    return f"{_plain_text(trade['amount'])} {token}"
 
 
 # Formatting: every figure is shown from the tool's own text, so the grounding check finds it.
