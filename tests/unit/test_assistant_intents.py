@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from tradewind.assistant import (
+from tradewind.assistant.intents import (
     AnalysisIntent,
     ConfirmIntent,
     Context,

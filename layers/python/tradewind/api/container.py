@@ -23,7 +23,6 @@ from tradewind.deployments.registry import ParameterManifestSource
 from tradewind.deployments.tokens import TokenService
 from tradewind.health.probes import ChainProbe, DynamoTableProbe, KmsKeyProbe, Probe
 from tradewind.health.service import HealthService
-from tradewind.insights.service import InsightsService
 from tradewind.market.service import MarketService
 from tradewind.portfolio.factory import build_portfolio_service
 from tradewind.portfolio.service import PortfolioService
@@ -48,6 +47,7 @@ from tradewind.wallets.service import WalletService
 if TYPE_CHECKING:
     from tradewind.assistant.factory import YieldOptions
     from tradewind.assistant.service import AssistantService
+    from tradewind.insights.service import InsightsService
 
 
 @dataclass(frozen=True)

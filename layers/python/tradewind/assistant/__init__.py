@@ -1,51 +1,6 @@
-"""The assistant's offline engine: reading chat messages into intents without a model (no I/O).
+"""The assistant: chat turns answered from tools over the services, by the built-in offline engine or
+an OpenAI-compatible model, checked for grounding, remembered per conversation.
 
-``parse`` reads one message, with the known tokens and chains and the previous turn, into an
-``Intent``; anything it cannot pin down is an ``UnknownIntent`` with a reason, never a guess.
+Import from the modules (``intents``, ``service``, ``tools``...): this package stays empty so that
+the API's cold start, which needs only its settings and reply models, does not build the intents.
 """
-
-from tradewind.assistant.intents import (
-    Amount,
-    AnalysisIntent,
-    ConfirmIntent,
-    Context,
-    Intent,
-    KnownChain,
-    PercentAmount,
-    PortfolioAnalysisIntent,
-    PortfolioIntent,
-    PriceIntent,
-    ProposeTradeIntent,
-    QuoteIntent,
-    RecommendationsIntent,
-    TokenAmount,
-    TradeStatusIntent,
-    UnknownIntent,
-    UnknownReason,
-    UsdAmount,
-    YieldIntent,
-    parse,
-)
-
-__all__ = [
-    "Amount",
-    "AnalysisIntent",
-    "ConfirmIntent",
-    "Context",
-    "Intent",
-    "KnownChain",
-    "PercentAmount",
-    "PortfolioAnalysisIntent",
-    "PortfolioIntent",
-    "PriceIntent",
-    "ProposeTradeIntent",
-    "QuoteIntent",
-    "RecommendationsIntent",
-    "TokenAmount",
-    "TradeStatusIntent",
-    "UnknownIntent",
-    "UnknownReason",
-    "UsdAmount",
-    "YieldIntent",
-    "parse",
-]

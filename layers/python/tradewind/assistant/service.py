@@ -13,19 +13,18 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import TypeAdapter
 
 from tradewind.assistant import memory
-from tradewind.assistant.cards import Action, Card
 from tradewind.assistant.conversations import Conversation, ToolCallRecord, Turn
 from tradewind.assistant.engine import EngineTurn, guarded
-from tradewind.assistant.grounding import Grounding, check
+from tradewind.assistant.grounding import check
 from tradewind.assistant.intents import Context, Intent, KnownChain, parse
 from tradewind.assistant.memory_repository import ConversationsRepository
 from tradewind.assistant.model import ModelEngine
 from tradewind.assistant.offline import OfflineEngine
+from tradewind.assistant.replies import ChatReply
 from tradewind.assistant.toolbox import TurnContext
 from tradewind.errors import DependencyUnavailable, NotFound
 from tradewind.observability import logger
@@ -41,22 +40,6 @@ class Vocabulary:
 
     symbols: frozenset[str]
     chains: tuple[KnownChain, ...]
-
-
-class ChatReply(BaseModel):
-    """``POST /v1/chat``'s answer."""
-
-    model_config = ConfigDict(frozen=True)
-
-    conversation_id: str
-    turn: int
-    reply: str
-    cards: list[Card]
-    actions: list[Action]
-    engine: str
-    intent: str | None
-    grounding: Grounding
-    notices: list[str]
 
 
 class AssistantService:
@@ -182,16 +165,6 @@ class AssistantService:
         folded = [t for t in folded if t.index < through]
         summary = memory.fold(conversation.summary, folded)
         self._conversations.summarise(user_id, conversation.id, summary, through, conversation.version)
-
-
-def tool_names_of(turn: Turn) -> list[str]:
-    """The tools a stored turn called, in order (for the API and tests)."""
-    return [call.name for call in turn.tool_calls]
-
-
-def turn_view(turn: Turn) -> dict[str, Any]:
-    """A stored turn as ``GET /v1/conversations/{id}`` shows it."""
-    return turn.model_dump(mode="json")
 
 
 def _previous_intent(recent: Sequence[Turn]) -> Intent | None:

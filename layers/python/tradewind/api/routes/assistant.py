@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from tradewind.accounts.models import Scope
 from tradewind.api.security import Reader, ServicesDep, Writer
 from tradewind.assistant.conversations import CONVERSATION_ID_PATTERN, Conversation
-from tradewind.assistant.service import ChatReply, turn_view
+from tradewind.assistant.replies import ChatReply
 
 router = APIRouter(prefix="/v1", tags=["assistant"])
 
@@ -67,7 +67,7 @@ def list_conversations(
 def get_conversation(conversation_id: str, principal: Reader, svc: ServicesDep) -> ConversationView:
     """One conversation with its turns in order; someone else's is 404."""
     conversation, turns = svc.assistant().conversation(principal.user_id, conversation_id)
-    return ConversationView(conversation=conversation, turns=[turn_view(t) for t in turns])
+    return ConversationView(conversation=conversation, turns=[t.model_dump(mode="json") for t in turns])
 
 
 @router.delete("/conversations/{conversation_id}", status_code=204)

@@ -10,7 +10,6 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from tradewind.api.security import Reader, ServicesDep
-from tradewind.insights.service import recommendation_view
 
 router = APIRouter(prefix="/v1", tags=["assistant"])
 
@@ -29,6 +28,8 @@ class RecommendationsView(BaseModel):
 @router.get("/recommendations", response_model=RecommendationsView)
 def get_recommendations(principal: Reader, svc: ServicesDep) -> RecommendationsView:
     """Rebalancing, concentration and yield advice; each swap comes as a trade ready to submit."""
+    from tradewind.insights.service import recommendation_view  # noqa: PLC0415 - kept off the cold start
+
     insights = svc.insights().recommendations(principal.user_id)
     return RecommendationsView(
         as_of=insights.as_of,
