@@ -32,9 +32,13 @@ pytestmark = pytest.mark.integration
 PROFILE = {
     "max_trade_usd": "20000",
     "max_daily_usd": "100000",
+    # A recommended 15,000 USD rebalance moves the local pools by about 1.5 %.
+    "max_price_impact_bps": 500,
     "automation": {"auto_approve": True, "auto_approve_max_usd": "20000", "auto_approve_tokens": []},
 }
 HELD = ("WETH", "USDC", "WBTC", "DAI")
+# Away from the even split the vaults are funded with, so that rebalancing trades are recommended.
+TARGET = {"WETH": "40", "USDC": "30", "WBTC": "20", "DAI": "10"}
 LOCAL_LOOKBACK_BLOCKS = 300  # the local stage's TRADEWIND_YIELD_LOOKBACK_BLOCKS
 HISTORY_SYMBOLS = ("ETH", "WETH", "USDC", "WBTC", "DAI", "LINK")
 # An hourly series over the last week: a gentle wave around the current price, so every analysis
@@ -82,6 +86,8 @@ def world(client: TestClient, local_cloud: LocalCloud) -> World:
         HELD,
     )
     _record_history(client)
+    preferences = client.put("/v1/preferences", json={"target_allocation": TARGET}, headers=trader.session)
+    assert preferences.status_code == 200, preferences.text
     return World(client, trader, l2)
 
 
@@ -554,6 +560,30 @@ def test_conversation(world: World, case: Case) -> None:
     # And the conversation keeps every turn, in order
     stored = world.get(f"/v1/conversations/{conversation_id}")
     assert [t["message"] for t in stored["turns"]] == [t.message for t in case.turns]
+
+
+def test_a_recommended_trade_is_proposed_by_sending_its_follow_up(world: World) -> None:
+    # Given the recommendations, which rebalance toward the target allocation
+    advice = world.chat("what should I do?")
+    ready = [r["trade"] for r in world.get("/v1/recommendations")["recommendations"] if r["trade"]]
+    follow_ups = [a for a in advice["actions"] if a["type"] == "ask"]
+    assert len(follow_ups) == len(ready) > 0, advice["actions"]
+
+    # When the user sends the first follow-up as their next message
+    proposal = world.chat(follow_ups[0]["message"], advice["conversation_id"])
+
+    # Then the assistant proposes exactly the recommended trade, from the vault that holds it
+    assert (proposal["intent"], proposal["grounding"]["ungrounded"]) == ("propose_trade", [])
+    [card] = [c for c in proposal["cards"] if c["type"] == "trade_proposal"]
+    trade = world.get(f"/v1/trades/{card['trade_id']}")
+    expected = ready[0]
+    assert trade["request"]["vault"] == expected["vault"]
+    assert (trade["request"]["sell_token"], trade["request"]["buy_token"]) == (
+        expected["sell_token"],
+        expected["buy_token"],
+    )
+    assert Decimal(trade["request"]["amount"]) == Decimal(expected["amount"])
+    assert trade["status"] == "awaiting_approval", trade
 
 
 def test_yield_questions_quote_each_vaults_measured_apy(world: World, local_cloud: LocalCloud) -> None:

@@ -239,3 +239,42 @@ def test_every_number_in_a_rationale_is_one_of_its_figures() -> None:
 def _numbers(text: str) -> set[Decimal]:
     """The numbers a reader sees in ``text`` (digits inside a symbol such as ``1INCH`` excluded)."""
     return {Decimal(n) for n in re.findall(r"(?<![A-Za-z0-9.])\d+(?:\.\d+)?", text)}
+
+
+# DAI a little under the others, as the local market's DAI sits under its peg.
+USD_HELD = {
+    "ETH": Decimal(25_000),
+    "BTC": Decimal(25_000),
+    "USDC": Decimal(25_000),
+    "DAI": Decimal("24998.09"),
+}
+
+
+def test_a_rebalance_leaves_crumbs_under_the_minimum_trade_and_quotes_prices_to_six_figures() -> None:
+    # Given a 40 / 30 / 20 / 10 target over four equal holdings whose prices sit a hair off round numbers,
+    # so that pairing sellers with buyers leaves a few dollars over
+    prices = {"ETH": Decimal("2999.87123456"), "BTC": Decimal("59997.0304398634"), "USDC": Decimal(1)}
+    prices["DAI"] = Decimal("0.99990265356559411")
+    holdings = {
+        symbol: TokenValue(
+            amount=Decimal(25_000) / price,
+            usd=USD_HELD[symbol],
+            price_usd=price,
+            price_flagged=False,
+        )
+        for symbol, price in prices.items()
+    }
+    target = {"ETH": Decimal(40), "USDC": Decimal(30), "BTC": Decimal(20), "DAI": Decimal(10)}
+
+    rebalances = _of_kind(recommend(_analysis(holdings), holdings, target, [], 30), "rebalance")
+    everything = recommend(_analysis(holdings), holdings, target, [], 30, min_trade_usd=Decimal(0))
+
+    # Then DAI funds ETH and BTC funds USDC, without the 0.96 USD of BTC for ETH that pairing leaves over
+    assert [r.title for r in rebalances] == ["Rebalance: sell DAI for ETH", "Rebalance: sell BTC for USDC"]
+    crumbs = [r.figures["usd"] for r in _of_kind(everything, "rebalance") if r.figures["usd"] < 10]
+    assert crumbs == [Decimal("0.96")]
+    # And each price is quoted to six significant figures, in the text as in the figures
+    for r in rebalances:
+        price = r.figures["sell_price_usd"]
+        assert len(price.as_tuple().digits) <= 6
+        assert f"at ${price:f})" in r.rationale

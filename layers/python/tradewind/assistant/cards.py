@@ -163,6 +163,11 @@ class Action(BaseModel):
     message: str | None = Field(default=None, description="for ask: the chat message to send")
 
 
+def ask(label: str, message: str) -> Action:
+    """A follow-up the client sends as the user's next chat message."""
+    return Action(type="ask", label=label, message=message)
+
+
 def trade_actions(trade_id: str, waiting: bool) -> list[Action]:
     """What the user can do with a trade the assistant showed: decide on it while it waits, else follow it."""
     path = f"/v1/trades/{trade_id}"

@@ -35,10 +35,10 @@ class EngineTurn:
 
     @property
     def actions(self) -> list[Action]:
-        seen: dict[tuple[str, str | None], Action] = {}
+        seen: dict[tuple[str, str | None, str | None], Action] = {}
         for result in self.tool_results:
             for action in result.actions:
-                seen.setdefault((action.type, action.path), action)
+                seen.setdefault((action.type, action.path, action.message), action)
         return list(seen.values())
 
     def grounding_sources(self) -> list[Any]:

@@ -221,8 +221,8 @@ def _recommendations(result: ToolResult) -> str:
     if not items:
         return f"{head} Nothing needs doing: it is within your targets and limits."
     lines = [head, ""]
-    for i, item in enumerate(items, start=1):
-        lines.append(f"{i}. **{item['title']}**: {item['rationale']}")
+    for item in items:  # bullets, not numbers: a list number would be a figure no tool gave
+        lines.append(f"- **{item['title']}**: {item['rationale']}")
         if item["trade"] is None and item["proposal"] is not None and item["trade_unavailable"]:
             lines.append(f"   (Not ready to trade: {item['trade_unavailable']}.)")
     return "\n".join(lines)

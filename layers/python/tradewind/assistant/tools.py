@@ -33,13 +33,14 @@ from tradewind.assistant.cards import (
     RiskReportCard,
     TradeCard,
     YieldsCard,
+    ask,
     trade_actions,
 )
 from tradewind.assistant.toolbox import NoArguments, Tool, ToolArguments, Toolbox, ToolOutput, TurnContext
 from tradewind.assistant.trade_plan import AmountUnit, TradePlan, TradePlanner
 from tradewind.errors import InvalidInput, NotFound
 from tradewind.insights.models import YieldOption
-from tradewind.insights.service import Insights, recommendation_view
+from tradewind.insights.service import Insights, ReadyTrade, recommendation_view
 from tradewind.market.periods import Period
 from tradewind.market.service import MarketAnalysis, MarketHistory
 from tradewind.portfolio.models import Portfolio
@@ -329,7 +330,7 @@ class Tools:
             gas_estimate=quote.gas_estimate,
         )
         data = {**card.model_dump(mode="json", exclude={"type"}), **_plan_data(plan)}
-        return ToolOutput(data=data, cards=[card])
+        return ToolOutput(data=data, cards=[card], actions=[ask("Propose this trade", "do it")])
 
     def propose(self, context: TurnContext, args: ProposeArgs) -> ToolOutput:
         proposed = (_wrapped(args.sell.upper()), _wrapped(args.buy.upper()))
@@ -405,7 +406,12 @@ class Tools:
             "risk_score_max": RISK_SCORE_MAX,
             "recommendations": list(views),
         }
-        return ToolOutput(data=data, cards=[RecommendationsCard(recommendations=views)])
+        actions = [
+            ask(f"Propose: {r.recommendation.title}", _trade_message(r.trade))
+            for r in insights.recommendations
+            if r.trade is not None
+        ]
+        return ToolOutput(data=data, cards=[RecommendationsCard(recommendations=views)], actions=actions)
 
     def _plan(self, context: TurnContext, args: TradeArgs, *, needs_vault: bool) -> TradePlan:
         return self._p.planner.plan(
@@ -426,6 +432,14 @@ class Tools:
             time.sleep(0.05)
             trade = self._p.trades.get(user_id, trade.id)
         return trade
+
+
+def _trade_message(trade: ReadyTrade) -> str:
+    """The chat message that proposes ``trade``, in words the offline parser reads back exactly."""
+    amount = f"{trade.amount.normalize():f}"
+    if trade.side == TradeSide.EXACT_OUT.value:
+        return f"buy {amount} {trade.buy_token} with {trade.sell_token} on {trade.chain}"
+    return f"swap {amount} {trade.sell_token} to {trade.buy_token} on {trade.chain}"
 
 
 def _wrapped(symbol: str) -> str:

@@ -17,6 +17,9 @@ from tradewind.portfolio.models import TokenValue
 
 # Percentage points a holding may drift from its target before a rebalance is worth its gas.
 DEFAULT_DRIFT_THRESHOLD_PCT = Decimal(5)
+# A swap worth less than this costs more in gas and fees than the drift it corrects: pairing sellers
+# with buyers leaves such crumbs when prices are a hair off their pegs.
+DEFAULT_MIN_TRADE_USD = Decimal(10)
 # Above this share of the total, one holding's own risk dominates the portfolio's.
 DEFAULT_CONCENTRATION_LIMIT_PCT = Decimal(40)
 _HUNDRED = Decimal(100)
@@ -26,6 +29,11 @@ _PCT = Decimal("0.01")
 # Six places suit every token we list (USDC has six decimals; finer WETH or WBTC dust is not worth
 # quoting) while staying exact.
 _UNITS = Decimal("0.000001")
+
+
+def _significant(price: Decimal) -> Decimal:
+    """A price to six significant figures, as a reader quotes one (0.999903, 59997.0), not 28 digits."""
+    return price.quantize(Decimal(1).scaleb(price.adjusted() - 5)) if price else price
 
 
 def _show(value: Decimal) -> str:
@@ -42,6 +50,7 @@ def recommend(
     *,
     drift_threshold_pct: Decimal = DEFAULT_DRIFT_THRESHOLD_PCT,
     concentration_limit_pct: Decimal = DEFAULT_CONCENTRATION_LIMIT_PCT,
+    min_trade_usd: Decimal = DEFAULT_MIN_TRADE_USD,
 ) -> list[Recommendation]:
     """Rebalancing trades, then a concentration cut, then yield deposits; each only when warranted.
 
@@ -55,7 +64,9 @@ def recommend(
     }
     usd = {s: v.usd for s, v in priced.items() if v.usd is not None}
     legs = {} if target_allocation is None else rebalance_legs(usd, target_allocation, drift_threshold_pct)
-    result = _rebalance(usd, priced, target_allocation or {}, legs, drift_threshold_pct)
+    result = _rebalance(
+        usd, priced, target_allocation or {}, legs, threshold=drift_threshold_pct, min_trade_usd=min_trade_usd
+    )
     # The rest is judged on the holdings as the rebalance leaves them, so that no two
     # recommendations sell (or deposit) the same dollars.
     after = {s: usd.get(s, Decimal(0)) + legs.get(s, Decimal(0)) for s in sorted(set(usd) | set(legs))}
@@ -102,9 +113,12 @@ def _rebalance(
     priced: Mapping[str, TokenValue],
     target_allocation: Mapping[str, Decimal],
     legs: Mapping[str, Decimal],
+    *,
     threshold: Decimal,
+    min_trade_usd: Decimal,
 ) -> list[Recommendation]:
-    """One swap per (seller, buyer) pair, largest legs first, until every leg is covered."""
+    """One swap per (seller, buyer) pair, largest legs first, until every leg is covered (crumbs under
+    ``min_trade_usd`` are left)."""
     if not legs:
         return []
     total = sum(usd.values(), Decimal(0))
@@ -125,7 +139,7 @@ def _rebalance(
         sells = [leg for leg in sells if leg[1] > 0]
         buys = [leg for leg in buys if leg[1] > 0]
         price = priced[seller].price_usd
-        if price is None or moved.quantize(_CENTS) == 0:
+        if price is None or moved < min_trade_usd:
             continue
         # Rounded down: never sell more than the leg asks for (or than is held).
         amount = (moved / price).quantize(_UNITS, rounding=ROUND_DOWN)
@@ -138,14 +152,15 @@ def _rebalance(
             "buy_target_pct": target(buyer),
             "usd": moved.quantize(_CENTS),
             "amount": amount,
-            "sell_price_usd": price,
+            "sell_price_usd": _significant(price),
             "drift_threshold_pct": threshold,
         }
         rationale = (
             f"{seller} is {_show(figures['sell_current_pct'])}% of the portfolio against a target of "
             f"{_show(figures['sell_target_pct'])}%, and {buyer} is {_show(figures['buy_current_pct'])}% "
             f"against {_show(figures['buy_target_pct'])}%. Selling {_show(amount)} {seller} "
-            f"(${_show(figures['usd'])} at ${_show(price)}) for {buyer} moves both toward target; a holding "
+            f"(${_show(figures['usd'])} at ${_show(figures['sell_price_usd'])}) for {buyer} moves both "
+            "toward target; a holding "
             f"drifted more than {_show(threshold)} points from its target."
         )
         result.append(
@@ -188,14 +203,15 @@ def _reduce_concentration(
         "limit_pct": limit_pct,
         "usd": excess.quantize(_CENTS),
         "amount": amount,
-        "price_usd": holding.price_usd,
+        "price_usd": _significant(holding.price_usd),
     }
     havens = sorted((s for s in stablecoins if s != symbol), key=lambda s: (-usd.get(s, Decimal(0)), s))
     into = f" into {havens[0]}" if havens else ""
     rationale = (
         f"{'After the rebalance, ' if rebalanced else ''}{symbol} is {_show(figures['weight_pct'])}% "
         f"of the portfolio, above the {_show(limit_pct)}% limit. Selling {_show(amount)} {symbol} "
-        f"(${_show(figures['usd'])} at ${_show(holding.price_usd)}){into} brings it to {_show(limit_pct)}%."
+        f"(${_show(figures['usd'])} at ${_show(figures['price_usd'])}){into} brings it to "
+        f"{_show(limit_pct)}%."
     )
     if not havens:
         rationale += " No other stablecoin is held to receive it, so choose what to buy."
