@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from tradewind.api.settings import ApiSettings
+from tradewind.assistant.settings import AssistantSettings
 
 REQUIRED = {
     "TRADEWIND_ACCOUNTS_TABLE": "accounts",
@@ -57,3 +58,17 @@ def test_bad_values_name_their_field(overrides: dict[str, str | None], field: st
     with pytest.raises(ValidationError) as raised:
         ApiSettings.from_environment(environ)
     assert [error["loc"][0] for error in raised.value.errors()] == [field]
+
+
+def test_no_model_is_the_offline_engine_and_half_a_model_is_refused_at_cold_start() -> None:
+    secret = {"TRADEWIND_ASSISTANT_MODEL_API_KEY_SECRET_ID": "tradewind/dev/model-api-key"}
+    assert not AssistantSettings.from_environment(secret).model_configured
+    model = {
+        **secret,
+        "TRADEWIND_ASSISTANT_MODEL_BASE_URL": "https://models.example.com/v1",
+        "TRADEWIND_ASSISTANT_MODEL_NAME": "m-1",
+    }
+    assert AssistantSettings.from_environment(model).model_configured
+    for missing in model:
+        with pytest.raises(ValidationError):
+            AssistantSettings.from_environment({k: v for k, v in model.items() if k != missing})
