@@ -95,9 +95,9 @@ TRADE_EXECUTION_TIMEOUT: Final = 2 * 3600
 # Seconds between confirmation checks: anvil mines each transaction at once, real chains in blocks.
 CONFIRM_POLL_S: Final = {LOCAL_STAGE: 1}
 DEFAULT_CONFIRM_POLL_S: Final = 4
-# A vault's APY is measured over this many blocks. The local chains mine a block per transaction, so
-# a few hundred blocks is minutes there; elsewhere the code's default (a week of 12 s blocks) holds.
-YIELD_LOOKBACK_BLOCKS: Final = {LOCAL_STAGE: 300}
+# A vault's APY is measured over this many blocks. The local chains mine a block per transaction:
+# sixty are a couple of minutes of the market simulator. Elsewhere the code's default (a week) holds.
+YIELD_LOOKBACK_BLOCKS: Final = {LOCAL_STAGE: 60}
 # CDK context keys naming the assistant's model (`cdk deploy -c tradewind:model_base_url=...`);
 # without them the API answers with the built-in offline engine.
 MODEL_BASE_URL_CONTEXT: Final = "tradewind:model_base_url"

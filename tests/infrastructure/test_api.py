@@ -82,7 +82,7 @@ def test_api_function_environment_is_exactly_what_the_settings_expect(
         "TRADEWIND_TRADE_STATE_MACHINE_ARN": {"Ref": output_ref(template, "TradeStateMachineArn")},
         "TRADEWIND_CONFIRM_POLL_S": "1" if stage == "local" else "4",
         "TRADEWIND_ASSISTANT_MODEL_API_KEY_SECRET_ID": f"tradewind/{stage}/model-api-key",
-        **({"TRADEWIND_YIELD_LOOKBACK_BLOCKS": "300"} if stage == "local" else {}),
+        **({"TRADEWIND_YIELD_LOOKBACK_BLOCKS": "60"} if stage == "local" else {}),
         "POWERTOOLS_SERVICE_NAME": "tradewind-api",
         "POWERTOOLS_METRICS_NAMESPACE": "Tradewind",
         "POWERTOOLS_LOG_LEVEL": log_level,

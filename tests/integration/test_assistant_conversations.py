@@ -25,7 +25,7 @@ from tests.support.trades import ANVIL_KEY_1, Trader, address_of, open_trader, r
 from tradewind.clock import utc_now
 from tradewind.prices.history import DynamoPriceHistory
 from tradewind.prices.models import Price
-from tradewind.yields.reader import SECONDS_PER_YEAR
+from tradewind.yields.reader import SECONDS_PER_YEAR, measured_shares
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +39,7 @@ PROFILE = {
 HELD = ("WETH", "USDC", "WBTC", "DAI")
 # Away from the even split the vaults are funded with, so that rebalancing trades are recommended.
 TARGET = {"WETH": "40", "USDC": "30", "WBTC": "20", "DAI": "10"}
-LOCAL_LOOKBACK_BLOCKS = 300  # the local stage's TRADEWIND_YIELD_LOOKBACK_BLOCKS
+LOCAL_LOOKBACK_BLOCKS = 60  # the local stage's TRADEWIND_YIELD_LOOKBACK_BLOCKS
 HISTORY_SYMBOLS = ("ETH", "WETH", "USDC", "WBTC", "DAI", "LINK")
 # An hourly series over the last week: a gentle wave around the current price, so every analysis
 # figure (volatility, trend, drawdown, RSI) exists.
@@ -597,7 +597,7 @@ def test_yield_questions_quote_each_vaults_measured_apy(world: World, local_clou
     usdc = w3.eth.contract(address=usdc_address, abi=artifacts.market("TestToken").abi)
     snapshot = w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
     try:
-        # Given more blocks than the local lookback (300), then a day later 50 USDC harvested into twyUSDC
+        # Given more blocks than the local lookback (60), then a day later 50 USDC harvested into twyUSDC
         w3.provider.make_request(RPCEndpoint("anvil_mine"), [hex(LOCAL_LOOKBACK_BLOCKS), "0x0"])
         w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [86_400])
         for call in (usdc.functions.mint(deployer, 50 * 10**6), vault.functions.harvest(50 * 10**6)):
@@ -610,9 +610,9 @@ def test_yield_questions_quote_each_vaults_measured_apy(world: World, local_clou
         follow_up = world.chat("and DAI?", reply["conversation_id"])
 
         # Then twyUSDC's APY is its share price growth over the lookback, compounded to a year
-        one = 10**6
-        growth = Decimal(vault.functions.convertToAssets(one).call(block_identifier=now)) / Decimal(
-            vault.functions.convertToAssets(one).call(block_identifier=then)
+        shares = measured_shares(6)
+        growth = Decimal(vault.functions.convertToAssets(shares).call(block_identifier=now)) / Decimal(
+            vault.functions.convertToAssets(shares).call(block_identifier=then)
         )
         window = w3.eth.get_block(now)["timestamp"] - w3.eth.get_block(then)["timestamp"]
         with localcontext() as exact:

@@ -44,7 +44,8 @@ CONVERT = selector("convertToAssets(uint256)")
 
 @dataclass
 class ScriptedVault:
-    """A vault's answers: ``convertToAssets`` by block (any argument), from ``deployed_at`` on."""
+    """A vault's answers from ``deployed_at`` on. ``converted`` is what one whole share (``decimals``)
+    converts to, by block, in asset base units; ``convertToAssets`` scales it to the shares asked."""
 
     converted: dict[int, int]
     total_assets: int
@@ -58,7 +59,9 @@ class ScriptedVault:
         if block in self.reverts_at:
             return {"error": {"code": EXECUTION_REVERTED, "message": "execution reverted"}}
         if data[:4] == CONVERT:
-            return {"result": "0x" + encode(["uint256"], [self.converted[block]]).hex()}
+            (shares,) = decode(["uint256"], data[4:])
+            assets = shares * self.converted[block] // 10**self.decimals
+            return {"result": "0x" + encode(["uint256"], [assets]).hex()}
         if data[:4] == selector("totalAssets()"):
             return {"result": "0x" + encode(["uint256"], [self.total_assets]).hex()}
         assert data[:4] == selector("decimals()")
@@ -210,9 +213,9 @@ def test_each_chain_costs_two_round_trips_whatever_its_vaults() -> None:
     ]
     calls = [(r["params"][0]["to"], r["params"][0]["data"], r["params"][1]) for r in rest[2:]]
     assert len(calls) == 8
-    # And one share is asked as 10 ** the asset's decimals share units, now and a lookback ago
-    (usdc_share,) = decode(["uint256"], bytes.fromhex(calls[0][1][10:]))
-    assert usdc_share == 10**6
+    # And 10 ** 18 whole shares are asked, now and a lookback ago, so short windows keep their digits
+    (usdc_shares,) = decode(["uint256"], bytes.fromhex(calls[0][1][10:]))
+    assert usdc_shares == 10 ** (6 + 18)
     assert [call[2] for call in calls[:4]] == [hex(HEAD), hex(HEAD - LOOKBACK), hex(HEAD), hex(HEAD)]
 
 
@@ -277,8 +280,8 @@ def test_a_vault_failing_at_the_latest_block_is_left_out() -> None:
 
 
 def test_share_decimals_beyond_the_assets_are_priced_from_decimals() -> None:
-    # Given a USDC vault with a decimals offset of 3: 10 ** 6 share units are a thousandth of a share
-    node = _node(usdc=(1_000, 1_050))
+    # Given a USDC vault with a decimals offset of 3 (9-decimal shares), a share worth 1 then 1.05 USDC
+    node = _node(usdc=(1_000_000, 1_050_000))
     node.vaults[USDC_VAULT].decimals = 9
 
     # When the yields are read

@@ -152,7 +152,8 @@ class _ChainWalk:
     def harvest(self) -> dict[str, int]:
         """Harvest into each vault the yield its APY accrued since the last harvest; base units by vault.
 
-        Simple interest on ``totalAssets`` over the block time elapsed; a vault whose accrual rounds
+        Interest on ``totalAssets`` compounded at the vault's APY over the block time elapsed, so that
+        the APY measured from the share price is the catalog's; a vault whose accrual rounds
         to zero keeps accruing from its last harvest. The deployer owns the vaults (it deployed them),
         mints the asset (a TestToken it owns) and approved every vault to pull it when it seeded them.
         """
@@ -165,7 +166,8 @@ class _ChainWalk:
                 address=Web3.to_checksum_address(vault.address), abi=self._vault_abi
             )
             total_assets: int = contract.functions.totalAssets().call()
-            amount = int(total_assets * apy * (now - since) / _SECONDS_PER_YEAR)
+            growth = (1 + apy) ** (Decimal(now - since) / _SECONDS_PER_YEAR) - 1
+            amount = int(total_assets * growth)
             if amount == 0:
                 continue
             owner.send(self._token(vault.asset).functions.mint(owner.sender, amount))

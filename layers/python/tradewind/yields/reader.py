@@ -5,9 +5,10 @@ Decisions:
   ``eth_gasPrice``, then one batch with both blocks' headers (for their timestamps) and, per vault,
   ``convertToAssets`` at both blocks and ``totalAssets`` and ``decimals`` at the latest. Calls at
   the earlier block need the chain's URLs to serve historical state (an archive node) that far back.
-- The share price is ``convertToAssets`` of one share, asked as 10 ** the asset's decimals share
-  units: ERC-4626 shares usually have the asset's decimals (OpenZeppelin's default). A vault with a
-  decimals offset is priced correctly from its ``decimals()``, only with fewer digits.
+- The share price is ``convertToAssets`` of 10 ** 18 shares, asked as 10 ** (the asset's decimals +
+  18) share units (ERC-4626 shares usually have the asset's decimals; a vault with a decimals offset
+  is priced correctly from its ``decimals()``). One share would round away the growth of a short
+  window: a 4.5 % APY over a minute moves one USDC share by less than one base unit.
 - The APY compounds the growth of the share price over the window of block timestamps to a
   365-day year. A vault that has no code or reverts at the earlier block is younger than the
   lookback: it is listed with its price now and no APY, like a window of zero seconds, an earlier
@@ -41,6 +42,7 @@ from tradewind.yields.models import VaultYield
 
 SECONDS_PER_YEAR = 365 * 24 * 3600
 APY_PLACES = Decimal("0.000001")
+MEASURED_SHARES_DIGITS = 18
 # Per vault, in this order: convertToAssets now and then, totalAssets now, decimals now.
 _CALLS_PER_VAULT = 4
 # The two block headers come first in the second batch.
@@ -131,8 +133,8 @@ class VaultYieldReader:
             )
             return None
         asset_decimals = manifest.token(vault.asset).decimals
-        # convertToAssets(10 ** a share units) = r asset units: (r / 10 ** a) / (10 ** a / 10 ** s) per share.
-        per_share = share_decimals - 2 * asset_decimals
+        # convertToAssets(10 ** (a + m) share units) = r asset units: a share is worth r * 10 ** (s - 2a - m).
+        per_share = share_decimals - 2 * asset_decimals - MEASURED_SHARES_DIGITS
         window_s = blocks.now_timestamp - blocks.then_timestamp if assets_then is not None else None
         apy, unavailable = self._apy(assets_now, assets_then, blocks)
         return VaultYield(
@@ -173,6 +175,11 @@ class VaultYieldReader:
         return apy, None
 
 
+def measured_shares(asset_decimals: int) -> int:
+    """The share units whose value in assets is the share price read: 10 ** 18 whole shares."""
+    return int(10 ** (asset_decimals + MEASURED_SHARES_DIGITS))
+
+
 def annualised_growth(now: int, then: int, window_s: int) -> Decimal | None:
     """``(now / then) ** (one year / window) - 1`` to six places; None when the result is too large.
 
@@ -190,8 +197,8 @@ def _vault_requests(
     manifest: DeploymentManifest, vault: VaultEntry, now: str, then: str
 ) -> list[tuple[str, list[Any]]]:
     """The vault's four eth_calls, in the order ``_vault_yield`` reads them."""
-    one_share = 10 ** manifest.token(vault.asset).decimals
-    convert = selector("convertToAssets(uint256)") + encode(["uint256"], [one_share])
+    shares = measured_shares(manifest.token(vault.asset).decimals)
+    convert = selector("convertToAssets(uint256)") + encode(["uint256"], [shares])
     return [
         eth_call(vault.address, convert, now),
         eth_call(vault.address, convert, then),
