@@ -37,7 +37,7 @@ from tradewind.assistant.cards import (
     trade_actions,
 )
 from tradewind.assistant.toolbox import NoArguments, Tool, ToolArguments, Toolbox, ToolOutput, TurnContext
-from tradewind.assistant.trade_plan import AmountUnit, TradePlan, TradePlanner
+from tradewind.assistant.trade_plan import AmountUnit, TradePlan, TradePlanner, vault_symbol
 from tradewind.errors import InvalidInput, NotFound
 from tradewind.insights.models import YieldOption
 from tradewind.insights.service import Insights, ReadyTrade, recommendation_view
@@ -333,8 +333,8 @@ class Tools:
         return ToolOutput(data=data, cards=[card], actions=[ask("Propose this trade", "do it")])
 
     def propose(self, context: TurnContext, args: ProposeArgs) -> ToolOutput:
-        proposed = (_wrapped(args.sell.upper()), _wrapped(args.buy.upper()))
-        if context.trade_pair is None or proposed != tuple(_wrapped(t.upper()) for t in context.trade_pair):
+        proposed = (vault_symbol(args.sell), vault_symbol(args.buy))
+        if context.trade_pair is None or proposed != tuple(vault_symbol(t) for t in context.trade_pair):
             raise InvalidInput("a proposal may only trade the tokens the user named in their message")
         plan = self._plan(context, args, needs_vault=True)
         if plan.vault_id is None:  # needs_vault guarantees one; kept for the type
@@ -379,9 +379,7 @@ class Tools:
 
     def yields(self, _context: TurnContext, args: YieldArgs) -> ToolOutput:
         options = [
-            o
-            for o in self._p.yields()
-            if args.asset is None or o.asset.upper() == _wrapped(args.asset.upper())
+            o for o in self._p.yields() if args.asset is None or o.asset.upper() == vault_symbol(args.asset)
         ]
         vaults = tuple(
             {
@@ -440,10 +438,6 @@ def _trade_message(trade: ReadyTrade) -> str:
     if trade.side == TradeSide.EXACT_OUT.value:
         return f"buy {amount} {trade.buy_token} with {trade.sell_token} on {trade.chain}"
     return f"swap {amount} {trade.sell_token} to {trade.buy_token} on {trade.chain}"
-
-
-def _wrapped(symbol: str) -> str:
-    return "WETH" if symbol == "ETH" else symbol
 
 
 def _plan_data(plan: TradePlan) -> dict[str, Any]:

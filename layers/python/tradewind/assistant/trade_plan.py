@@ -104,7 +104,7 @@ class TradePlanner:
         if vault is None and (needs_vault or unit == "percent"):
             raise NotFound(f"you have no active trading vault on {key}; create one with POST /v1/vaults")
         held = _vault_balance(portfolio, vault, sell_token.symbol) if vault is not None else None
-        bought = amount_token is not None and self._wrapped(amount_token) == buy_token.symbol
+        bought = amount_token is not None and vault_symbol(amount_token) == buy_token.symbol
         side = TradeSide.EXACT_OUT if unit == "tokens" and bought else TradeSide.EXACT_IN
         units = self._units(amount, unit, sell_token, held)
         if side is TradeSide.EXACT_IN and held is not None and needs_vault and units > held:
@@ -126,21 +126,15 @@ class TradePlanner:
             if not self._chains:
                 raise NotFound("no chain is active")
             return self._chains[0]
-        symbol = self._wrapped(sell)
+        symbol = vault_symbol(sell)
         return max(active, key=lambda v: _vault_balance(portfolio, v, symbol)).chain
 
     def _token(self, chain: str, symbol: str) -> TokenEntry:
-        wanted = self._wrapped(symbol)
+        wanted = vault_symbol(symbol)
         match = next((t for t in self._tokens.list(chain) if t.symbol.upper() == wanted), None)
         if match is None:
             raise NotFound(f"{symbol} is not a token the vaults trade on {chain}")
         return match
-
-    @staticmethod
-    def _wrapped(symbol: str) -> str:
-        # A vault holds the wrapped coin; every chain we list uses ETH as its native coin.
-        upper = symbol.upper()
-        return "WETH" if upper == "ETH" else upper
 
     def _units(self, amount: Decimal, unit: AmountUnit, sell: TokenEntry, held: Decimal | None) -> Decimal:
         places = Decimal(1).scaleb(-min(sell.decimals, _MAX_PLACES))
@@ -158,18 +152,12 @@ class TradePlanner:
         return units
 
 
+def vault_symbol(symbol: str) -> str:
+    """The token a vault trades for ``symbol``: the wrapped coin for the native one (every chain we
+    list uses ETH), upper-cased."""
+    upper = symbol.upper()
+    return "WETH" if upper == "ETH" else upper
+
+
 def _vault_balance(portfolio: Portfolio | None, vault: Vault, symbol: str) -> Decimal:
-    if portfolio is None:
-        return Decimal(0)
-    return sum(
-        (
-            p.amount
-            for p in portfolio.positions
-            if p.holder_kind == "vault"
-            and p.holder_id == vault.id
-            and p.chain == vault.chain
-            and p.kind == "token"
-            and p.symbol.upper() == symbol
-        ),
-        Decimal(0),
-    )
+    return Decimal(0) if portfolio is None else portfolio.token_balance(vault.id, vault.chain, symbol)

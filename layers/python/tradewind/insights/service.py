@@ -165,11 +165,8 @@ def _ready(
     proposal = recommendation.proposal
     if proposal is None:
         return ReadyRecommendation(recommendation=recommendation, trade=None)
-    held: dict[str, Decimal] = {}
-    for p in portfolio.positions:
-        if p.holder_kind == "vault" and p.kind == "token" and p.symbol.upper() == proposal.sell_token.upper():
-            held[p.holder_id] = held.get(p.holder_id, Decimal(0)) + p.amount
-    able = [v for v in vaults if held.get(v.id, Decimal(0)) >= proposal.amount]
+    held = {v.id: portfolio.token_balance(v.id, v.chain, proposal.sell_token) for v in vaults}
+    able = [v for v in vaults if held[v.id] >= proposal.amount]
     if not able:
         reason = f"no active vault holds {proposal.amount} {proposal.sell_token}"
         return ReadyRecommendation(recommendation=recommendation, trade=None, trade_unavailable=reason)

@@ -82,3 +82,17 @@ class Portfolio(_Frozen):
     allocation: dict[str, Decimal]
     unpriced: tuple[str, ...]
     as_of: datetime
+
+    def token_balance(self, holder_id: str, chain: str, symbol: str) -> Decimal:
+        """What one holder holds of ERC-20 ``symbol`` on ``chain`` (0 when nothing)."""
+        return sum(
+            (
+                p.amount
+                for p in self.positions
+                if p.holder_id == holder_id
+                and p.chain == chain
+                and p.kind == "token"
+                and p.symbol.upper() == symbol.upper()
+            ),
+            Decimal(0),
+        )
