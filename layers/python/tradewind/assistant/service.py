@@ -63,10 +63,14 @@ class AssistantService:
     def chat(self, user_id: str, conversation_id: str | None, message: str, *, may_trade: bool) -> ChatReply:
         """Answer ``message``; ``may_trade`` (the caller's trade scope) lets the turn propose a trade."""
         conversation = self._conversation(user_id, conversation_id, message)
-        recent = self._conversations.turns(
-            user_id,
-            conversation.id,
-            start=max(conversation.summarised_through, conversation.turn_count - self._recent_turns),
+        recent = (
+            self._conversations.turns(
+                user_id,
+                conversation.id,
+                start=max(conversation.summarised_through, conversation.turn_count - self._recent_turns),
+            )
+            if conversation_id is not None
+            else []
         )
         previous = _previous_intent(recent)
         words = self._vocabulary()
@@ -98,6 +102,9 @@ class AssistantService:
             ungrounded=list(grounding.ungrounded),
             engine=answered.engine,
         )
+        if conversation_id is None:
+            # Created only once the turn is answered: a turn that fails leaves no empty conversation.
+            self._conversations.create(conversation)
         stored = self._conversations.append_turn(user_id, conversation.id, turn, conversation.version)
         self._summarise(user_id, stored)
         return ChatReply(
@@ -126,14 +133,13 @@ class AssistantService:
             raise NotFound("no conversation with this id; see GET /v1/conversations")
 
     def _conversation(self, user_id: str, conversation_id: str | None, message: str) -> Conversation:
-        if conversation_id is not None:
-            found = self._conversations.get(user_id, conversation_id)
-            if found is None:
-                raise NotFound("no conversation with this id; omit conversation_id to start one")
-            return found
-        created = Conversation.start(user_id, message, self._clock())
-        self._conversations.create(created)
-        return created
+        """The conversation continued, or a new one (not stored yet) that ``message`` starts."""
+        if conversation_id is None:
+            return Conversation.start(user_id, message, self._clock())
+        found = self._conversations.get(user_id, conversation_id)
+        if found is None:
+            raise NotFound("no conversation with this id; omit conversation_id to start one")
+        return found
 
     def _answer(
         self,
