@@ -10,7 +10,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
@@ -44,6 +44,9 @@ class RunnerSettings(BaseSettings):
     market_interval_s: float = Field(default=5.0, gt=0)
     # Local time is compressed: every scheduled rule fires this often, whatever its expression says.
     schedule_period_s: float = Field(default=60.0, gt=0)
+    # The key of a model named by TRADEWIND_ASSISTANT_MODEL_BASE_URL / _NAME: the API reads it from the
+    # secret store, as on AWS, so the runner stores it there; it never reaches the API's environment.
+    assistant_model_api_key: SecretStr | None = None
 
 
 def _summary(settings: RunnerSettings, cloud: LocalCloud, demo: DemoAccount) -> str:
@@ -66,6 +69,7 @@ def _summary(settings: RunnerSettings, cloud: LocalCloud, demo: DemoAccount) -> 
         *(f"  Demo vault     {vault.chain}: {vault.address} (owner {vault.owner})" for vault in demo.vaults),
         f"  Market sim     {_simulator_summary(settings)}",
         f"  Schedules      {_schedule_summary(settings, cloud)}",
+        f"  Assistant      {_assistant_summary(api)}",
         f"  SQS -> Lambda  {len(cloud.event_sources.mappings())} event source mappings, polled in a thread",
         "  Ctrl-C stops everything.",
         "",
@@ -77,6 +81,17 @@ def _simulator_summary(settings: RunnerSettings) -> str:
     if not settings.market_simulator:
         return "off"
     return f"on, seed {settings.market_seed}, one swap per chain every {settings.market_interval_s:g} s"
+
+
+def _assistant_summary(api: str) -> str:
+    """Which engine answers POST /v1/chat: a model named in the environment, else the offline one."""
+    model = os.environ.get("TRADEWIND_ASSISTANT_MODEL_NAME")
+    if model:
+        return f"POST {api}/v1/chat, model {model} at {os.environ.get('TRADEWIND_ASSISTANT_MODEL_BASE_URL')}"
+    return (
+        f"POST {api}/v1/chat, built-in offline engine (TRADEWIND_ASSISTANT_MODEL_BASE_URL and "
+        "TRADEWIND_ASSISTANT_MODEL_NAME name a model)"
+    )
 
 
 def _schedule_summary(settings: RunnerSettings, cloud: LocalCloud) -> str:
@@ -97,7 +112,14 @@ def _market_simulator(settings: RunnerSettings, cloud: LocalCloud) -> MarketSimu
 
 def _serve(settings: RunnerSettings, cloud: LocalCloud, simulator: MarketSimulator | None) -> None:
     """Configure the API as its Lambda function is, seed the demo account, serve until interrupted."""
-    os.environ.update(cloud.function_environment())
+    environment = cloud.function_environment()
+    os.environ.update(environment)
+    if settings.assistant_model_api_key is not None:
+        os.environ.pop("TRADEWIND_ASSISTANT_MODEL_API_KEY", None)
+        cloud.aws.client("secretsmanager").put_secret_value(
+            SecretId=environment["TRADEWIND_ASSISTANT_MODEL_API_KEY_SECRET_ID"],
+            SecretString=settings.assistant_model_api_key.get_secret_value(),
+        )
     import uvicorn  # noqa: PLC0415 - only the runner needs it
 
     # Imported once the function's environment is applied: Powertools reads it at import.

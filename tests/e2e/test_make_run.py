@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,68 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
-from localcloud.ports import pick_free
+from tests.e2e.running import REPO, SCHEDULE_PERIOD_S, RunningSystem, free_ports, interrupt, start
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT_S = 120
-SCHEDULE_PERIOD_S = 2.0
 ADDRESS = "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB"
-
-
-def _free_ports(count: int) -> list[int]:
-    ports: set[int] = set()
-    while len(ports) < count:
-        ports.add(pick_free("127.0.0.1"))
-    return sorted(ports)
-
-
-@dataclass
-class RunningSystem:
-    """A `python -m localcloud run` process and where it listens."""
-
-    process: subprocess.Popen[str]
-    api: str
-    ports: dict[str, int]
-    summary: str
-
-
-def _start(ports: dict[str, int], work_dir: Path) -> RunningSystem:
-    env = {**os.environ, **{f"TRADEWIND_{name}": str(port) for name, port in ports.items()}}
-    env["TRADEWIND_WORK_DIR"] = str(work_dir)
-    # Local time compressed further than make run's default, so the schedules run within the tests.
-    env["TRADEWIND_SCHEDULE_PERIOD_S"] = str(SCHEDULE_PERIOD_S)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "localcloud", "run"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    assert process.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        lines.append(line)
-        if "Uvicorn running on" in line:
-            return RunningSystem(process, f"http://127.0.0.1:{ports['API_PORT']}", ports, "".join(lines))
-    process.kill()
-    raise AssertionError("make run did not come up:\n" + "".join(lines))
-
-
-def _interrupt(system: RunningSystem, signum: signal.Signals = signal.SIGINT) -> int:
-    system.process.send_signal(signum)
-    try:
-        return system.process.wait(timeout=30)
-    finally:
-        if system.process.poll() is None:
-            os.killpg(system.process.pid, signal.SIGKILL)
 
 
 def _listening(port: int) -> bool:
@@ -88,11 +30,11 @@ def _listening(port: int) -> bool:
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
-    ports = dict(zip(("AWS_PORT", "L1_PORT", "L2_PORT", "API_PORT"), _free_ports(4), strict=True))
-    running = _start(ports, tmp_path_factory.mktemp("run"))
+    ports = dict(zip(("AWS_PORT", "L1_PORT", "L2_PORT", "API_PORT"), free_ports(4), strict=True))
+    running = start(ports, tmp_path_factory.mktemp("run"))
     yield running
     if running.process.poll() is None:
-        _interrupt(running)
+        interrupt(running)
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +53,7 @@ def test_summary_tells_a_newcomer_where_everything_is(system: RunningSystem) -> 
         "chain id 31337",
         "chain id 31338",
         "demo@tradewind.local / tradewind-demo",
+        f"POST {system.api}/v1/chat, built-in offline engine",
     ):
         assert expected in system.summary
 
@@ -296,22 +239,22 @@ def test_ctrl_c_or_sigterm_stops_every_process_and_a_second_run_works(
     system: RunningSystem, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     # When the running system gets Ctrl-C
-    assert _interrupt(system) == 0
+    assert interrupt(system) == 0
     # Then nothing listens on its ports any more
     assert not [name for name, port in system.ports.items() if _listening(port)]
     # And starting again on the same ports works, and SIGTERM stops it as cleanly
-    again = _start(system.ports, tmp_path_factory.mktemp("again"))
+    again = start(system.ports, tmp_path_factory.mktemp("again"))
     try:
         assert httpx.get(f"{again.api}/health", timeout=30).status_code == 200
     finally:
-        assert _interrupt(again, signal.SIGTERM) == 0
+        assert interrupt(again, signal.SIGTERM) == 0
     assert not [name for name, port in system.ports.items() if _listening(port)]
 
 
 @pytest.mark.parametrize("busy", ["API_PORT", "L1_PORT"])
 def test_a_busy_port_is_one_clear_line(busy: str, tmp_path: Path) -> None:
     # Given one of the ports make run needs already taken
-    ports = dict(zip(("AWS_PORT", "L1_PORT", "L2_PORT", "API_PORT"), _free_ports(4), strict=True))
+    ports = dict(zip(("AWS_PORT", "L1_PORT", "L2_PORT", "API_PORT"), free_ports(4), strict=True))
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", ports[busy]))
         squatter.listen()
