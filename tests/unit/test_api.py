@@ -362,8 +362,9 @@ def test_a_nonsense_risk_profile_is_refused_naming_every_field(client: TestClien
     assert assert_problem(inconsistent, 422)["errors"][0]["field"] == "automation.auto_approve_max_usd"
 
 
-def test_the_risk_profile_needs_read_to_see_and_write_to_change(client: TestClient) -> None:
-    # Given API keys with read only, and with read and trade but not write
+@pytest.mark.parametrize("path", ["/v1/risk/profile", "/v1/preferences"])
+def test_the_versioned_settings_need_read_to_see_and_write_to_change(client: TestClient, path: str) -> None:
+    # Given API keys with read only, with read and trade, and with write only
     session = login_session(client)
     keys = {
         scopes: client.post(
@@ -371,13 +372,14 @@ def test_the_risk_profile_needs_read_to_see_and_write_to_change(client: TestClie
         ).json()["secret"]
         for scopes in (("read",), ("read", "trade"), ("write",))
     }
-    # When each reads and changes the profile
-    # Then reading needs read, and changing needs write: a trading key cannot widen its own limits
-    assert_problem(client.get("/v1/risk/profile"), 401)
-    assert_problem(client.put("/v1/risk/profile", json={}), 401)
-    assert client.get("/v1/risk/profile", headers={"X-API-Key": keys[("read",)]}).status_code == 200
-    assert_problem(client.get("/v1/risk/profile", headers={"X-API-Key": keys[("write",)]}), 403)
+    # When each reads and changes the risk profile or the preferences
+    # Then anonymous calls are 401, reading needs read and changing needs write: a trading key
+    # cannot widen its own limits
+    assert_problem(client.get(path), 401)
+    assert_problem(client.put(path, json={}), 401)
+    assert client.get(path, headers={"X-API-Key": keys[("read",)]}).status_code == 200
+    assert_problem(client.get(path, headers={"X-API-Key": keys[("write",)]}), 403)
     for scopes in (("read",), ("read", "trade")):
-        assert_problem(client.put("/v1/risk/profile", json={}, headers={"X-API-Key": keys[scopes]}), 403)
-    written = client.put("/v1/risk/profile", json={}, headers={"X-API-Key": keys[("write",)]})
+        assert_problem(client.put(path, json={}, headers={"X-API-Key": keys[scopes]}), 403)
+    written = client.put(path, json={}, headers={"X-API-Key": keys[("write",)]})
     assert (written.status_code, written.json()["version"]) == (200, 1)

@@ -159,24 +159,3 @@ def test_nonsense_preferences_are_refused_with_422_naming_each_field(
     # Then it is a 422 naming each offending field, and nothing was written
     assert {error["field"] for error in assert_problem(response, 422)["errors"]} == fields
     assert client.get("/v1/preferences", headers=session).json()["version"] == 0
-
-
-def test_preferences_need_read_to_see_and_write_to_change(client: TestClient) -> None:
-    # Given API keys with read only, with read and trade, and with write only
-    session = login_session(client)
-    keys = {
-        scopes: client.post(
-            "/v1/api-keys", json={"name": "-".join(scopes), "scopes": list(scopes)}, headers=session
-        ).json()["secret"]
-        for scopes in (("read",), ("read", "trade"), ("write",))
-    }
-    # When each reads and changes the preferences
-    # Then anonymous calls are 401, reading needs read and changing needs write
-    assert_problem(client.get("/v1/preferences"), 401)
-    assert_problem(client.put("/v1/preferences", json={}), 401)
-    assert client.get("/v1/preferences", headers={"X-API-Key": keys[("read",)]}).status_code == 200
-    assert_problem(client.get("/v1/preferences", headers={"X-API-Key": keys[("write",)]}), 403)
-    for scopes in (("read",), ("read", "trade")):
-        assert_problem(client.put("/v1/preferences", json={}, headers={"X-API-Key": keys[scopes]}), 403)
-    written = client.put("/v1/preferences", json={}, headers={"X-API-Key": keys[("write",)]})
-    assert (written.status_code, written.json()["version"]) == (200, 1)
